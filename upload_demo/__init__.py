@@ -1,0 +1,1 @@
+"""upload_demo: every Reflex upload pattern, done the way a production app would."""

@@ -1,0 +1,1 @@
+"""Shared UI: every upload page is built from these, none copies them."""

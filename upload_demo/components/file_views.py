@@ -1,0 +1,159 @@
+"""How stored files are shown: image gallery, file list with type icons, video player."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from upload_demo.file_view import FileView
+
+
+def file_url(item: FileView) -> rx.Var:
+    """Where Reflex serves a stored file (public, under a random name)."""
+    return rx.get_upload_url(item.stored_name)
+
+
+def type_icon(item: FileView) -> rx.Component:
+    """An icon for the file's detected type."""
+    return rx.match(
+        item.content_type,
+        ("application/pdf", rx.icon("file-text", color="var(--red-9)")),
+        ("text/html", rx.icon("file-code", color="var(--blue-9)")),
+        rx.match(
+            item.kind,
+            ("image", rx.icon("image", color="var(--green-9)")),
+            ("video", rx.icon("film", color="var(--purple-9)")),
+            rx.icon("file"),
+        ),
+    )
+
+
+def _details(item: FileView) -> rx.Component:
+    return rx.text(
+        item.size_text,
+        rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, ""),
+        " · ",
+        item.uploaded_text,
+        size="1",
+        color_scheme="gray",
+    )
+
+
+def _gallery_tile(item: FileView) -> rx.Component:
+    image = rx.image(
+        src=file_url(item),
+        alt=item.name,
+        width="100%",
+        height="160px",
+        object_fit="cover",
+        loading="lazy",
+        border_radius="var(--radius-3)",
+    )
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.card(
+                rx.vstack(
+                    image,
+                    rx.text(item.name, size="2", weight="medium", trim="both", truncate=True),
+                    _details(item),
+                    spacing="1",
+                ),
+                as_child=False,
+                cursor="pointer",
+                class_name="gallery-item",
+            ),
+        ),
+        rx.dialog.content(
+            rx.dialog.title(item.name),
+            rx.dialog.description(
+                item.content_type, " · ", item.size_text,
+                rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, ""),
+                " · uploaded ", item.uploaded_text, " · SHA-256 ", item.sha_short, "…",
+                size="2",
+            ),
+            rx.image(src=file_url(item), alt=item.name, width="100%", margin_y="1em"),
+            rx.dialog.close(rx.button("Close", variant="soft")),
+            max_width="900px",
+        ),
+    )
+
+
+def gallery(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
+    """A grid of stored images; clicking one opens it full size with its details."""
+    return rx.cond(
+        items.length() > 0,
+        rx.grid(
+            rx.foreach(items, _gallery_tile),
+            columns=rx.breakpoints(initial="2", sm="3", md="4"),
+            spacing="3",
+            width="100%",
+            class_name="gallery",
+        ),
+        rx.text(empty, color_scheme="gray"),
+    )
+
+
+def _list_row(item: FileView) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.cond(
+                item.kind == "image",
+                rx.image(
+                    src=file_url(item),
+                    alt=item.name,
+                    width="56px",
+                    height="56px",
+                    object_fit="cover",
+                    border_radius="var(--radius-2)",
+                ),
+                rx.center(type_icon(item), width="56px", height="56px"),
+            ),
+            rx.vstack(
+                rx.link(item.name, href=file_url(item), is_external=True, weight="medium"),
+                _details(item),
+                spacing="1",
+            ),
+            rx.spacer(),
+            rx.badge(item.content_type, variant="soft"),
+            align="center",
+            width="100%",
+        ),
+        width="100%",
+        class_name="file-row",
+    )
+
+
+def file_list(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
+    """Stored files as rows: preview for images, a type icon otherwise."""
+    return rx.cond(
+        items.length() > 0,
+        rx.vstack(rx.foreach(items, _list_row), width="100%", spacing="2", class_name="file-list"),
+        rx.text(empty, color_scheme="gray"),
+    )
+
+
+def video_player(item: rx.Var[FileView]) -> rx.Component:
+    """A native ``<video controls>`` player for a stored video."""
+    return rx.vstack(
+        rx.el.video(
+            src=file_url(item),
+            controls=True,
+            preload="metadata",
+            width="100%",
+            style={"max_height": "520px", "background": "black", "border_radius": "var(--radius-3)"},
+            id="player",
+        ),
+        rx.text(item.name, weight="medium"),
+        _details(item),
+        width="100%",
+        spacing="1",
+    )
+
+
+def section(title: str, *children: rx.Component) -> rx.Component:
+    """A titled block of results under the upload panel."""
+    return rx.vstack(
+        rx.heading(title, size="5", as_="h2", margin_top="0.5em"),
+        *children,
+        width="100%",
+        spacing="3",
+    )

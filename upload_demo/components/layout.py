@@ -1,0 +1,77 @@
+"""The frame of every page: nav bar, heading, what the page demonstrates, its source."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+#: (label, route) of every page, in nav order.
+NAV_LINKS: tuple[tuple[str, str], ...] = (
+    ("Home", "/"),
+    ("Images", "/images"),
+    ("Video", "/video"),
+    ("Restricted", "/restricted"),
+    ("One-step", "/one-step"),
+)
+
+
+def navbar() -> rx.Component:
+    """Links to all pages; the current one is marked by the router."""
+    return rx.box(
+        rx.hstack(
+            rx.hstack(
+                rx.icon("folder-up", size=22),
+                rx.text("upload_demo", weight="bold", size="4"),
+                align="center",
+                spacing="2",
+            ),
+            rx.hstack(
+                *[
+                    rx.link(label, href=route, weight="medium", size="3", underline="hover")
+                    for label, route in NAV_LINKS
+                ],
+                spacing="5",
+                wrap="wrap",
+            ),
+            justify="between",
+            align="center",
+            wrap="wrap",
+            max_width="1100px",
+            margin_x="auto",
+            padding_x="1.5em",
+            padding_y="0.9em",
+            spacing="4",
+        ),
+        as_="nav",
+        aria_label="Main",
+        border_bottom="1px solid var(--gray-a5)",
+        background_color="var(--color-panel-solid)",
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def page_layout(title: str, summary: str, source: str, *children: rx.Component) -> rx.Component:
+    """A page: heading, one sentence on the Reflex feature shown, and its source file."""
+    return rx.box(
+        navbar(),
+        rx.vstack(
+            rx.heading(title, size="8", as_="h1"),
+            rx.text(summary, size="4", color_scheme="gray"),
+            rx.text(
+                "Source: ",
+                rx.code(source, variant="ghost"),
+                size="2",
+                color_scheme="gray",
+            ),
+            *children,
+            spacing="4",
+            max_width="1100px",
+            margin_x="auto",
+            padding="1.5em",
+            width="100%",
+        ),
+        min_height="100vh",
+        background_color="var(--gray-2)",
+    )

@@ -1,0 +1,45 @@
+"""What a page shows of a stored file: display strings made once, on the server."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from upload_demo.models import StoredFile
+from upload_demo.units import human_bytes
+
+
+@dataclasses.dataclass
+class FileView:
+    """A StoredFile ready for display."""
+
+    id: int
+    name: str
+    stored_name: str
+    kind: str
+    content_type: str
+    size_text: str
+    uploaded_text: str
+    dimensions_text: str
+    sha_short: str
+    page: str
+
+
+def from_record(record: StoredFile) -> FileView:
+    """Format a row for the page: sizes in human units, time in UTC, short hash."""
+    dimensions = ""
+    if record.width and record.height:
+        dimensions = f"{record.width} × {record.height}"
+    if record.duration:
+        dimensions = f"{dimensions} · {record.duration:.1f} s".lstrip(" ·")
+    return FileView(
+        id=record.id or 0,
+        name=record.original_name,
+        stored_name=record.stored_name,
+        kind=record.kind,
+        content_type=record.content_type,
+        size_text=human_bytes(record.size),
+        uploaded_text=record.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        dimensions_text=dimensions,
+        sha_short=record.sha256[:12],
+        page=record.source_page,
+    )

@@ -1,0 +1,31 @@
+"""Database tables. The file on disk and its row here exist together or not at all."""
+
+from __future__ import annotations
+
+import datetime
+
+import reflex as rx
+import sqlalchemy
+import sqlmodel
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class StoredFile(rx.Model, table=True):
+    """One stored upload. The user's file name lives here only, never on disk."""
+
+    original_name: str
+    stored_name: str = sqlmodel.Field(unique=True)
+    kind: str = sqlmodel.Field(index=True)
+    content_type: str
+    # BigInteger: multi-gigabyte files overflow a 32-bit column on PostgreSQL.
+    size: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
+    sha256: str = sqlmodel.Field(index=True)
+    source_page: str = sqlmodel.Field(index=True)
+    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow, index=True)
+    # Filled in by media processing.
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None

@@ -1,0 +1,216 @@
+"""The shared State of every upload page: progress, cancel, outcomes, results.
+
+A page's State mixes this in and names its UploadPolicy and upload id; the
+handlers here do the rest. Nothing in this module knows about any page.
+
+The browser starts an upload without waiting for it and only logs a failed
+request to its console, so the page cannot learn of a failure from the
+request itself. ``watch_upload`` therefore asks the browser, while an upload
+runs, whether its request is still open; a request that closed without the
+handler reporting back is a failed upload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from typing import Any, ClassVar
+
+import reflex as rx
+
+from upload_demo import ingest, records
+from upload_demo.ingest import Incoming, Outcome
+from upload_demo.file_view import FileView, from_record
+from upload_demo.policy import UploadPolicy
+from upload_demo.units import human_bytes, human_duration
+
+#: How often the watcher checks that a running upload's request is still open.
+WATCH_INTERVAL_S = 1.0
+
+FAILED_REQUEST = (
+    "the upload request did not complete (the connection was lost or the server "
+    "refused it); nothing was stored"
+)
+
+
+@dataclasses.dataclass
+class Rejection:
+    """A file the browser refused before sending it, with the reason."""
+
+    name: str
+    reason: str
+
+
+class UploadPageState(rx.State, mixin=True):
+    """Mixed into each upload page's State; see the module docstring."""
+
+    policy: ClassVar[UploadPolicy]
+    upload_id: ClassVar[str]
+    #: How many recent files the page lists.
+    items_limit: ClassVar[int] = 60
+
+    status: str = "idle"
+    attempt: int = 0
+    loaded: int = 0
+    total: int = 0
+    started_at: float = 0.0
+    last_progress_at: float = 0.0
+    failure: str = ""
+    outcomes: list[Outcome] = []
+    rejections: list[Rejection] = []
+    items: list[FileView] = []
+
+    # --- derived values ---------------------------------------------------
+
+    @rx.var
+    def is_uploading(self) -> bool:
+        """True while bytes are in flight or the server is storing them."""
+        return self.status == "uploading"
+
+    @rx.var
+    def percent(self) -> int:
+        """Progress in whole percent; a finished upload shows 100."""
+        if self.status == "done":
+            return 100
+        if self.total <= 0:
+            return 0
+        return min(100, int(self.loaded * 100 / self.total))
+
+    @rx.var
+    def progress_text(self) -> str:
+        """Percent, bytes sent of total, speed and time left."""
+        if self.status == "idle":
+            return "No upload yet."
+        if self.total <= 0:
+            return "Starting…"
+        sent = f"{self.percent}% · {human_bytes(self.loaded)} of {human_bytes(self.total)}"
+        elapsed = self.last_progress_at - self.started_at
+        if self.status != "uploading" or elapsed <= 0 or self.loaded <= 0:
+            return sent
+        speed = self.loaded / elapsed
+        left = (self.total - self.loaded) / speed
+        if self.loaded >= self.total:
+            return f"{sent} · {human_bytes(speed)}/s · processing on the server…"
+        return f"{sent} · {human_bytes(speed)}/s · {human_duration(left)} left"
+
+    @rx.var
+    def status_text(self) -> str:
+        """The upload's final (or current) state in words."""
+        stored = sum(1 for o in self.outcomes if o.stored)
+        refused = len(self.outcomes) - stored
+        if self.status == "uploading":
+            return "Uploading…"
+        if self.status == "done":
+            return f"Done: {stored} stored, {refused} rejected."
+        if self.status == "cancelled":
+            return "Cancelled: nothing was stored."
+        if self.status == "failed":
+            return f"Failed: {self.failure}."
+        return ""
+
+    # --- page life --------------------------------------------------------
+
+    @rx.event
+    async def load_items(self) -> None:
+        """Results come from the database, so they survive reloads and restarts."""
+        await self._refresh_items()
+
+    async def _refresh_items(self) -> None:
+        rows = await asyncio.to_thread(records.newest, self.policy.page, self.items_limit)
+        self.items = [from_record(row) for row in rows]
+
+    # --- the upload itself --------------------------------------------------
+
+    @rx.event
+    def begin_upload(self) -> Any:
+        """Reset the panel for a new upload and start the watcher."""
+        self.status = "uploading"
+        self.attempt += 1
+        self.loaded = self.total = 0
+        self.started_at = self.last_progress_at = time.time()
+        self.failure = ""
+        self.outcomes = []
+        return type(self).watch_upload
+
+    @rx.event
+    def on_progress(self, progress: dict[str, Any]) -> None:
+        """Progress from the browser; late events after the end are ignored."""
+        if self.status != "uploading":
+            return
+        self.loaded = int(progress.get("loaded", 0))
+        self.total = int(progress.get("total", 0))
+        self.last_progress_at = time.time()
+
+    @rx.event
+    def cancel(self) -> Any:
+        """Abort the request; the server never runs the handler for it."""
+        if self.status != "uploading":
+            return None
+        self.status = "cancelled"
+        return rx.cancel_upload(self.upload_id)
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]) -> Any:
+        """Check, store and record every file, then show each file's outcome.
+
+        Starlette has already spooled the files to temporary files; they are
+        copied from there in chunks in a worker thread, never read whole.
+        """
+        if self.status == "cancelled":
+            return None
+        if not files:
+            # A drop where the browser refused every file still fires on_drop.
+            self.status = "idle"
+            return None
+        incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
+        self.outcomes = await asyncio.to_thread(
+            ingest.ingest_batch, incoming, self.policy, rx.get_upload_dir()
+        )
+        self.status = "done"
+        self.rejections = []
+        await self._refresh_items()
+        return rx.clear_selected_files(self.upload_id)
+
+    @rx.event(background=True)
+    async def watch_upload(self) -> Any:
+        """Mark the upload failed if its request ends without a result."""
+        state_cls = self.__class__
+        async with self:
+            attempt = self.attempt
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            async with self:
+                if self.status != "uploading" or self.attempt != attempt:
+                    return
+            yield rx.call_script(
+                f"Boolean(refs['__upload_controllers_{state_cls.upload_id}'])",
+                callback=state_cls.request_open,
+            )
+
+    @rx.event
+    def request_open(self, is_open: bool) -> None:
+        """The browser's answer to ``watch_upload``."""
+        if not is_open and self.status == "uploading":
+            self.status = "failed"
+            self.failure = FAILED_REQUEST
+
+    # --- browser-side rejections ------------------------------------------
+
+    @rx.event
+    def note_rejected(self, files: list[dict[str, Any]]) -> None:
+        """List the files the dropzone refused, with reasons from the policy."""
+        self.rejections = [
+            Rejection(
+                name=ingest.display_name(str(f.get("name", ""))),
+                reason="; ".join(
+                    dict.fromkeys(self.policy.browser_reason(str(c)) for c in f.get("codes", []))
+                ),
+            )
+            for f in files
+        ]
+
+    @rx.event
+    def clear_rejections(self) -> None:
+        """Forget the browser's rejections (the Clear button)."""
+        self.rejections = []
