@@ -168,7 +168,9 @@ class UploadPageState(rx.State, mixin=True):
             ingest.ingest_batch, incoming, self.policy, rx.get_upload_dir()
         )
         self.status = "done"
-        self.rejections = []
+        # The last progress event may arrive after this; the panel shows the full request.
+        self.total = max(self.total, sum(f.size or 0 for f in files))
+        self.loaded = self.total
         await self._refresh_items()
         return rx.clear_selected_files(self.upload_id)
 

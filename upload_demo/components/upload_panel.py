@@ -238,12 +238,16 @@ def upload_panel(state: State, *, one_step: bool = False, no_keyboard: bool = Fa
         rx.fragment() if one_step else selection(state),
         progress_panel(state),
         outcome_list(state),
-        rx.text(
-            rx.icon("info", size=14),
-            " Stored files are public under /_upload at random, unguessable names;"
-            " your file names are kept in the database only.",
-            size="1",
-            color_scheme="gray",
+        rx.hstack(
+            rx.icon("info", size=14, color="var(--gray-9)"),
+            rx.text(
+                "Stored files are public under /_upload at random, unguessable names;"
+                " your file names are kept in the database only.",
+                size="1",
+                color_scheme="gray",
+            ),
+            align="center",
+            spacing="1",
         ),
         width="100%",
         spacing="3",

@@ -1,0 +1,77 @@
+"""Test session set-up: a throw-away database and upload dir, and one running app.
+
+The environment is set in ``pytest_configure``, before anything reads the
+Reflex config, so no test ever touches the developer's own data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_session_dir: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the app at a fresh database and upload dir, and migrate the database."""
+    global _session_dir
+    os.chdir(ROOT)
+    _session_dir = Path(tempfile.mkdtemp(prefix="upload_demo-test-"))
+    uploads = _session_dir / "uploaded_files"
+    uploads.mkdir()
+    os.environ["REFLEX_UPLOADED_FILES_DIR"] = str(uploads)
+    os.environ["REFLEX_DB_URL"] = f"sqlite:///{_session_dir / 'test.db'}"
+    os.environ["REFLEX_TELEMETRY_ENABLED"] = "false"
+    # The test frontend listens on a random port, so its origin is not known
+    # in advance; rxconfig.py keeps the explicit list for real runs.
+    os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = "*"
+
+    import reflex as rx
+    from reflex_base.config import get_config
+
+    get_config(reload=True)
+    rx.Model.migrate()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's database and files."""
+    if _session_dir is not None:
+        shutil.rmtree(_session_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def upload_dir() -> Path:
+    """Where the app under test stores files (``rx.get_upload_dir()``)."""
+    return Path(os.environ["REFLEX_UPLOADED_FILES_DIR"])
+
+
+@pytest.fixture(scope="session")
+def app_harness() -> Iterator[object]:
+    """The real app, started once for the whole session (backend + dev frontend)."""
+    from reflex.testing import AppHarness
+
+    with AppHarness.create(root=ROOT) as harness:
+        yield harness
+
+
+@pytest.fixture(scope="session")
+def frontend_url(app_harness: object) -> str:
+    """The running frontend, without a trailing slash."""
+    url = app_harness.frontend_url  # type: ignore[attr-defined]
+    assert url
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def backend_url(app_harness: object) -> str:
+    """The running backend (AppHarness points the config's api_url at it)."""
+    from reflex_base.config import get_config
+
+    return get_config().api_url.rstrip("/")
