@@ -165,7 +165,12 @@ def progress_panel(state: State) -> rx.Component:
                 align="center",
             ),
             rx.progress(value=state.percent, max=100, size="3", aria_label="Upload progress"),
-            rx.text(state.progress_text, size="2", color_scheme="gray", class_name="progress-text"),
+            rx.text(
+                rx.cond(rx.State.is_hydrated, state.progress_text, "Connecting to the server…"),
+                size="2",
+                color_scheme="gray",
+                class_name="progress-text",
+            ),
             width="100%",
             spacing="2",
         ),

@@ -1,0 +1,82 @@
+"""What a person does on an upload page, as Playwright steps."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+import reflex as rx
+from upload_demo.models import StoredFile
+
+
+def open_page(page: Page, frontend_url: str, route: str) -> None:
+    """Load a page and wait until it is connected to the backend."""
+    page.goto(f"{frontend_url}{route}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # The panel says "Connecting…" until the page is hydrated from the backend.
+    expect(page.locator(".progress-text")).not_to_contain_text("Connecting")
+
+
+def choose_files(page: Page, paths: list[Path]) -> None:
+    """Click path: what the file chooser would hand to the dropzone's input."""
+    page.locator(".dropzone input[type=file]").set_input_files([str(p) for p in paths])
+
+
+def drop_files(page: Page, files: list[tuple[str, bytes, str]]) -> None:
+    """Real drag and drop: a DataTransfer of File objects, dragged over and dropped."""
+    payload = [
+        {"name": name, "type": mime, "b64": base64.b64encode(data).decode()}
+        for name, data, mime in files
+    ]
+    transfer = page.evaluate_handle(
+        """(files) => {
+            const dt = new DataTransfer();
+            for (const f of files) {
+                const bin = atob(f.b64);
+                const bytes = new Uint8Array(bin.length);
+                for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+                dt.items.add(new File([bytes], f.name, { type: f.type }));
+            }
+            return dt;
+        }""",
+        payload,
+    )
+    zone = page.locator(".dropzone")
+    zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    zone.dispatch_event("dragover", {"dataTransfer": transfer})
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+
+
+def throttle_uploads(page: Page, bytes_per_second: int) -> None:
+    """Slow the browser's uploads (Chrome DevTools network emulation)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": bytes_per_second,
+        },
+    )
+
+
+def expect_status(page: Page, text: str) -> None:
+    """The progress panel's final state badge."""
+    expect(page.locator(".upload-status")).to_contain_text(text, timeout=30_000)
+
+
+def records_named(name: str) -> list[StoredFile]:
+    """Rows whose original name is ``name``."""
+    with rx.session() as session:
+        return list(
+            session.exec(StoredFile.select().where(StoredFile.original_name == name)).all()
+        )
+
+
+def stored_files(upload_dir: Path) -> set[str]:
+    """Everything in the upload dir, temp files included."""
+    return {p.name for p in upload_dir.iterdir()} if upload_dir.exists() else set()
