@@ -26,7 +26,9 @@ def navbar() -> rx.Component:
             ),
             rx.hstack(
                 *[
-                    rx.link(label, href=route, weight="medium", size="3", underline="hover")
+                    rx.link(
+                        label, href=route, weight="medium", size="3", underline="hover"
+                    )
                     for label, route in NAV_LINKS
                 ],
                 spacing="5",
@@ -52,25 +54,29 @@ def navbar() -> rx.Component:
     )
 
 
-def page_layout(title: str, summary: str, source: str, *children: rx.Component) -> rx.Component:
+def page_layout(
+    title: str, summary: str, source: str, *children: rx.Component
+) -> rx.Component:
     """A page: heading, one sentence on the Reflex feature shown, and its source file."""
     return rx.box(
         navbar(),
-        rx.vstack(
-            rx.heading(title, size="8", as_="h1"),
-            rx.text(summary, size="4", color_scheme="gray"),
-            rx.text(
-                "Source: ",
-                rx.code(source, variant="ghost"),
-                size="2",
-                color_scheme="gray",
+        rx.el.main(
+            rx.vstack(
+                rx.heading(title, size="8", as_="h1"),
+                rx.text(summary, size="4", color_scheme="gray"),
+                rx.text(
+                    "Source: ",
+                    rx.code(source, variant="ghost"),
+                    size="2",
+                    color_scheme="gray",
+                ),
+                *children,
+                spacing="4",
+                max_width="1100px",
+                margin_x="auto",
+                padding="1.5em",
+                width="100%",
             ),
-            *children,
-            spacing="4",
-            max_width="1100px",
-            margin_x="auto",
-            padding="1.5em",
-            width="100%",
         ),
         min_height="100vh",
         background_color="var(--gray-2)",

@@ -1,0 +1,46 @@
+"""Every page as a person sees it, after the other E2E tests have filled it.
+
+Each page must render without console errors. The PNGs go to the pytest temp
+dir, or to assets/screenshots/ (used by the README) with UPDATE_SCREENSHOTS=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from tests.conftest import ROOT
+from tests.e2e.actions import open_page
+
+PAGES = ["/", "/images", "/video", "/restricted", "/one-step"]
+
+
+@pytest.mark.parametrize("route", PAGES)
+def test_page_renders_cleanly(
+    page: Page, frontend_url: str, route: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    errors: list[str] = []
+
+    def keep_errors(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", keep_errors)
+    if route == "/":
+        page.goto(f"{frontend_url}/")
+        expect(page.locator(".totals")).to_contain_text("stored")
+    else:
+        open_page(page, frontend_url, route)
+    page.wait_for_load_state("networkidle")
+    target = (
+        ROOT / "assets" / "screenshots"
+        if os.environ.get("UPDATE_SCREENSHOTS")
+        else tmp_path_factory.mktemp("screenshots")
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    name = route.strip("/") or "home"
+    page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+    assert errors == []
