@@ -34,9 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = "*"
 
     import reflex as rx
-    from reflex_base.config import get_config
+    from reflex_base.config import reload_config
 
-    get_config(reload=True)
+    reload_config()
     rx.Model.migrate()
 
 

@@ -10,7 +10,7 @@ import sqlmodel
 
 
 def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 class StoredFile(rx.Model, table=True):

@@ -44,7 +44,8 @@ def newest(page: str | None = None, limit: int = 60) -> list[StoredFile]:
 def totals(page: str | None = None) -> tuple[int, int]:
     """How many files are stored, and how many bytes they take."""
     query = sqlmodel.select(
-        sqlmodel.func.count(StoredFile.id), sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0)
+        sqlmodel.func.count(StoredFile.id),
+        sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
     )
     if page is not None:
         query = query.where(StoredFile.source_page == page)

@@ -11,7 +11,9 @@ from upload_demo.pages.video import VideoState, video_page
 app = rx.App()
 
 app.add_page(home_page, route="/", title="upload_demo", on_load=HomeState.load_totals)
-app.add_page(images_page, route="/images", title="Images · upload_demo", on_load=ImagesState.load_items)
+app.add_page(
+    images_page, route="/images", title="Images · upload_demo", on_load=ImagesState.load_items
+)
 app.add_page(video_page, route="/video", title="Video · upload_demo", on_load=VideoState.load_items)
 app.add_page(
     restricted_page,
@@ -20,5 +22,8 @@ app.add_page(
     on_load=RestrictedState.load_items,
 )
 app.add_page(
-    one_step_page, route="/one-step", title="One-step · upload_demo", on_load=OneStepState.load_items
+    one_step_page,
+    route="/one-step",
+    title="One-step · upload_demo",
+    on_load=OneStepState.load_items,
 )

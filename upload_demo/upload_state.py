@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from upload_demo import ingest, records
-from upload_demo.ingest import Incoming, Outcome
 from upload_demo.file_view import FileView, from_record
+from upload_demo.ingest import Incoming, Outcome
 from upload_demo.policy import UploadPolicy
 from upload_demo.units import human_bytes, human_duration
 

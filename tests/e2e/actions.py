@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import reflex as rx
 from playwright.sync_api import Page, expect
 
-import reflex as rx
 from upload_demo.models import StoredFile
 
 
@@ -72,9 +72,7 @@ def expect_status(page: Page, text: str) -> None:
 def records_named(name: str) -> list[StoredFile]:
     """Rows whose original name is ``name``."""
     with rx.session() as session:
-        return list(
-            session.exec(StoredFile.select().where(StoredFile.original_name == name)).all()
-        )
+        return list(session.exec(StoredFile.select().where(StoredFile.original_name == name)).all())
 
 
 def stored_files(upload_dir: Path) -> set[str]:

@@ -8,8 +8,6 @@ from pathlib import Path
 from playwright.sync_api import Error, Page, expect
 
 from tests import samples
-from upload_demo import records
-from upload_demo.units import human_bytes
 from tests.e2e.actions import (
     choose_files,
     drop_files,
@@ -19,6 +17,8 @@ from tests.e2e.actions import (
     stored_files,
     throttle_uploads,
 )
+from upload_demo import records
+from upload_demo.units import human_bytes
 
 # --- /video ---------------------------------------------------------------
 

@@ -26,9 +26,7 @@ def navbar() -> rx.Component:
             ),
             rx.hstack(
                 *[
-                    rx.link(
-                        label, href=route, weight="medium", size="3", underline="hover"
-                    )
+                    rx.link(label, href=route, weight="medium", size="3", underline="hover")
                     for label, route in NAV_LINKS
                 ],
                 spacing="5",
@@ -54,9 +52,7 @@ def navbar() -> rx.Component:
     )
 
 
-def page_layout(
-    title: str, summary: str, source: str, *children: rx.Component
-) -> rx.Component:
+def page_layout(title: str, summary: str, source: str, *children: rx.Component) -> rx.Component:
     """A page: heading, one sentence on the Reflex feature shown, and its source file."""
     return rx.box(
         navbar(),

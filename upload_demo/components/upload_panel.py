@@ -20,14 +20,11 @@ State = type[UploadPageState]
 
 def _rejection_records(records: Any) -> Any:
     """Only names, sizes and error codes go to the server, never a refused file's bytes."""
-    return (
-        records.to(ArrayVar)
-        .map(
-            lambda r: {
-                "name": r.to(ObjectVar)["file"].to(ObjectVar)["name"],
-                "codes": r.to(ObjectVar)["errors"].to(ArrayVar).map(lambda e: e.to(ObjectVar)["code"]),
-            }
-        )
+    return records.to(ArrayVar).map(
+        lambda r: {
+            "name": r.to(ObjectVar)["file"].to(ObjectVar)["name"],
+            "codes": r.to(ObjectVar)["errors"].to(ArrayVar).map(lambda e: e.to(ObjectVar)["code"]),
+        }
     )
 
 
@@ -115,7 +112,9 @@ def selection(state: State) -> rx.Component:
             rx.flex(
                 rx.foreach(
                     files,
-                    lambda name: rx.badge(rx.icon("file", size=12), name, variant="surface", size="2"),
+                    lambda name: rx.badge(
+                        rx.icon("file", size=12), name, variant="surface", size="2"
+                    ),
                 ),
                 wrap="wrap",
                 gap="2",
@@ -236,7 +235,9 @@ def outcome_list(state: State) -> rx.Component:
     )
 
 
-def upload_panel(state: State, *, one_step: bool = False, no_keyboard: bool = False) -> rx.Component:
+def upload_panel(
+    state: State, *, one_step: bool = False, no_keyboard: bool = False
+) -> rx.Component:
     """Everything an upload page needs above its results."""
     return rx.vstack(
         dropzone(state, one_step=one_step, no_keyboard=no_keyboard),
