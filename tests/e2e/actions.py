@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import reflex as rx
@@ -62,6 +63,27 @@ def throttle_uploads(page: Page, bytes_per_second: int) -> None:
             "uploadThroughput": bytes_per_second,
         },
     )
+
+
+def cancel_throttled_upload(
+    page: Page, upload_dir: Path, path: Path, *, press_upload: bool = True
+) -> None:
+    """Start a slowed-down upload of ``path``, Cancel it mid-way, prove nothing was kept."""
+    before = stored_files(upload_dir)
+    throttle_uploads(page, 128 * 1024)
+    choose_files(page, [path])
+    if press_upload:
+        page.get_by_role("button", name="Upload").click()
+        expect(page.get_by_role("button", name="Upload")).to_be_disabled()
+    cancel = page.get_by_role("button", name="Cancel")
+    expect(page.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d*% · .* left"))
+    cancel.click()
+    expect_status(page, "Cancelled: nothing was stored")
+    expect(cancel).to_be_disabled()
+    # Give a late handler every chance to store something, then look.
+    page.wait_for_timeout(1500)
+    assert records_named(path.name) == []
+    assert stored_files(upload_dir) == before
 
 
 def expect_status(page: Page, text: str) -> None:

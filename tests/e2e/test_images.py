@@ -9,13 +9,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests import samples
 from tests.e2e.actions import (
+    cancel_throttled_upload,
     choose_files,
     drop_files,
     expect_status,
     open_page,
     records_named,
-    stored_files,
-    throttle_uploads,
 )
 
 
@@ -156,20 +155,7 @@ def test_cancel_during_throttled_upload_stores_nothing(
     big = tmp_path / "slow-cancelled.png"
     big.write_bytes(samples.noisy_png(3_000_000, seed=2301))
     open_page(page, frontend_url, "/images")
-    before = stored_files(upload_dir)
-    throttle_uploads(page, 128 * 1024)
-    choose_files(page, [big])
-    page.get_by_role("button", name="Upload").click()
-    cancel = page.get_by_role("button", name="Cancel")
-    expect(cancel).to_be_enabled()
-    expect(page.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d*% · .* left"))
-    expect(page.get_by_role("button", name="Upload")).to_be_disabled()
-    cancel.click()
-    expect_status(page, "Cancelled: nothing was stored")
-    expect(cancel).to_be_disabled()
-    page.wait_for_timeout(1500)
-    assert records_named("slow-cancelled.png") == []
-    assert stored_files(upload_dir) == before
+    cancel_throttled_upload(page, upload_dir, big)
 
 
 def test_failed_request_is_shown(page: Page, frontend_url: str, tmp_path: Path) -> None:

@@ -9,13 +9,12 @@ from playwright.sync_api import Error, Page, expect
 
 from tests import samples
 from tests.e2e.actions import (
+    cancel_throttled_upload,
     choose_files,
     drop_files,
     expect_status,
     open_page,
     records_named,
-    stored_files,
-    throttle_uploads,
 )
 from upload_demo import records
 from upload_demo.units import human_bytes
@@ -73,16 +72,7 @@ def test_video_cancel_under_throttle(
     clip = tmp_path / "slow-video.mp4"
     clip.write_bytes(samples.video_bytes("mp4", seed=3201) + bytes(2_000_000))
     open_page(page, frontend_url, "/video")
-    before = stored_files(upload_dir)
-    throttle_uploads(page, 128 * 1024)
-    choose_files(page, [clip])
-    page.get_by_role("button", name="Upload").click()
-    expect(page.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d*% · "))
-    page.get_by_role("button", name="Cancel").click()
-    expect_status(page, "Cancelled")
-    page.wait_for_timeout(1500)
-    assert records_named("slow-video.mp4") == []
-    assert stored_files(upload_dir) == before
+    cancel_throttled_upload(page, upload_dir, clip)
 
 
 # --- /restricted ------------------------------------------------------------
@@ -179,15 +169,7 @@ def test_one_step_cancel_under_throttle(
     path = tmp_path / "slow-one-step.png"
     path.write_bytes(samples.noisy_png(3_000_000, seed=5101))
     open_page(page, frontend_url, "/one-step")
-    before = stored_files(upload_dir)
-    throttle_uploads(page, 128 * 1024)
-    choose_files(page, [path])
-    expect(page.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d*% · "))
-    page.get_by_role("button", name="Cancel").click()
-    expect_status(page, "Cancelled")
-    page.wait_for_timeout(1500)
-    assert records_named("slow-one-step.png") == []
-    assert stored_files(upload_dir) == before
+    cancel_throttled_upload(page, upload_dir, path, press_upload=False)
 
 
 # --- / ----------------------------------------------------------------------
