@@ -49,9 +49,59 @@ def state_updates(response: httpx.Response) -> dict[str, Any]:
     return merged
 
 
-def outcomes(response: httpx.Response) -> list[dict[str, Any]]:
-    """The per-file outcomes the handler reported, in order."""
-    for key, value in state_updates(response).items():
+def outcomes(response: httpx.Response, state: Any = None) -> list[dict[str, Any]]:
+    """The per-file outcomes the handler reported, in order.
+
+    With ``state`` (a State class), only that State's outcomes count: the first
+    delta of a new client token carries every page's (empty) outcomes too.
+    """
+    if state is None:
+        merged = state_updates(response)
+    else:
+        merged = {}
+        full_name = state.get_full_name()
+        for line in response.text.splitlines():
+            if line.strip():
+                merged.update((json.loads(line).get("delta") or {}).get(full_name) or {})
+    for key, value in merged.items():
         if key.split("_rx_state_")[0] == "outcomes":
             return value
     raise AssertionError(f"no outcomes in response: {response.text[:500]}")
+
+
+def multipart_body(
+    files: list[tuple[str | bytes, bytes]], *, field: str = "files"
+) -> tuple[bytes, str]:
+    """A multipart body built by hand: file names go on the wire byte for byte.
+
+    httpx percent-escapes control characters in names; a hostile client need
+    not, so this sends NUL, other control bytes and raw UTF-8 as they are.
+    """
+    boundary = uuid.uuid4().hex
+    body = bytearray()
+    for name, data in files:
+        raw_name = name.encode() if isinstance(name, str) else name
+        body += f"--{boundary}\r\n".encode()
+        body += f'Content-Disposition: form-data; name="{field}"; filename="'.encode()
+        body += raw_name + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        body += data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return bytes(body), f"multipart/form-data; boundary={boundary}"
+
+
+def post_raw_upload(
+    backend_url: str,
+    handler: Any,
+    files: list[tuple[str | bytes, bytes]],
+    *,
+    token: str | None = None,
+    timeout: float = 60,
+) -> httpx.Response:
+    """Like ``post_upload``, with names sent unescaped (see ``multipart_body``)."""
+    body, content_type = multipart_body(files)
+    headers = {
+        "Reflex-Client-Token": token or str(uuid.uuid4()),
+        "Reflex-Event-Handler": handler_name(handler),
+        "Content-Type": content_type,
+    }
+    return httpx.post(f"{backend_url}/_upload", headers=headers, content=body, timeout=timeout)

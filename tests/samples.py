@@ -13,7 +13,13 @@ from PIL import Image
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), seed: int = 0) -> bytes:
     """A small real image in ``fmt`` (PNG, JPEG, GIF, WEBP)."""
-    color = ((seed * 67) % 256, (seed * 131 + 80) % 256, (seed * 29 + 160) % 256)
+    # Seeds below 256 give the same colours as before; above, the green channel also
+    # moves with seed // 256, so seeds up to 65535 all give distinct colours.
+    color = (
+        (seed * 67) % 256,
+        (seed * 131 + 80 + (seed // 256) * 97) % 256,
+        (seed * 29 + 160) % 256,
+    )
     image = Image.new("RGB", size, color)
     out = io.BytesIO()
     image.save(out, format=fmt)
@@ -50,8 +56,14 @@ def html_bytes(text: str = "hello") -> bytes:
 
 
 def video_bytes(container: str = "mp4", frames: int = 12, seed: int = 0) -> bytes:
-    """A tiny real video: H.264 in MP4/MOV, VP8 in WebM."""
-    codec = {"mp4": "libx264", "mov": "libx264", "webm": "libvpx"}[container]
+    """A tiny real video: H.264 in MP4/MOV/Matroska, VP8 in WebM/Ogg."""
+    codec = {
+        "mp4": "libx264",
+        "mov": "libx264",
+        "webm": "libvpx",
+        "ogg": "libvpx",
+        "matroska": "libx264",
+    }[container]
     import av
 
     out = io.BytesIO()

@@ -1,0 +1,352 @@
+"""ingest_batch against the real (test) database: files and rows together or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import reflex as rx
+import sqlalchemy
+import sqlalchemy.exc
+import sqlmodel
+
+from tests import samples
+from upload_demo import filetypes, ingest, policy, records, storage
+from upload_demo.ingest import Incoming, display_name, ingest_batch
+from upload_demo.models import StoredFile
+from upload_demo.policy import UploadPolicy
+
+SMALL = UploadPolicy(
+    page="unit-small",
+    types=(filetypes.PNG, filetypes.JPEG),
+    max_files=4,
+    max_file_size=2_000,
+    max_total_size=3_000,
+)
+
+
+def tag() -> str:
+    """A unique marker, so each test finds only its own rows."""
+    return uuid.uuid4().hex[:12]
+
+
+def item(name: str, data: bytes, declared: int | None | str = "real") -> Incoming:
+    size = len(data) if declared == "real" else declared
+    return Incoming(name, io.BytesIO(data), size)  # type: ignore[arg-type]
+
+
+def png_of_size(size: int, seed: int) -> bytes:
+    """A real PNG padded with random trailing bytes (distinct content) to exactly ``size``."""
+    data = samples.image_bytes("PNG", size=(8, 8), seed=seed)
+    assert len(data) <= size
+    return data + os.urandom(size - len(data))
+
+
+def rows_named(*names: str) -> list[StoredFile]:
+    with rx.session() as session:
+        query = sqlmodel.select(StoredFile).where(StoredFile.original_name.in_(names))
+        return list(session.exec(query).all())
+
+
+def row_for(stored_name: str) -> StoredFile | None:
+    with rx.session() as session:
+        query = sqlmodel.select(StoredFile).where(StoredFile.stored_name == stored_name)
+        return session.exec(query).first()
+
+
+@contextlib.contextmanager
+def insert_fails_for(original_name: str) -> Iterator[None]:
+    """A real database failure: a trigger that aborts inserting this one name."""
+    assert original_name.isalnum()
+    trigger = f"fail_{original_name}"
+    with rx.session() as session:
+        session.exec(
+            sqlalchemy.text(
+                f"CREATE TRIGGER {trigger} BEFORE INSERT ON storedfile "
+                f"WHEN NEW.original_name = '{original_name}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
+            )
+        )
+        session.commit()
+    try:
+        yield
+    finally:
+        with rx.session() as session:
+            session.exec(sqlalchemy.text(f"DROP TRIGGER IF EXISTS {trigger}"))
+            session.commit()
+
+
+def test_mixed_batch_keeps_good_files_and_refuses_bad_ones(tmp_path: Path) -> None:
+    t = tag()
+    png = samples.image_bytes("PNG", seed=101)
+    jpeg = samples.image_bytes("JPEG", seed=102)
+    batch = [
+        item(f"good-{t}.png", png),
+        item(f"html-{t}.png", samples.html_bytes(t)),
+        item(f"empty-{t}.png", b""),
+        item(f"jpeg-{t}.png", jpeg),
+        item(f"garbage-{t}.gif", b"\x00\x01garbage" + t.encode()),
+        item(f"pdf-{t}.png", samples.pdf_bytes(t)),
+    ]
+    outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+
+    assert [o.stored for o in outcomes] == [True, False, False, True, False, False]
+    assert [o.name for o in outcomes] == [i.name for i in batch]
+    assert outcomes[0].message == "stored as PNG"
+    assert outcomes[1].message == "the content is HTML, expected PNG, JPEG, GIF or WebP"
+    assert outcomes[2].message == "the file is empty"
+    assert outcomes[3].message == "stored as JPEG"
+    assert outcomes[4].message == "unrecognised content, expected PNG, JPEG, GIF or WebP"
+    assert outcomes[5].message == "the content is PDF, expected PNG, JPEG, GIF or WebP"
+    for refused in (outcomes[1], outcomes[2], outcomes[4], outcomes[5]):
+        assert (refused.stored_name, refused.kind, refused.size) == ("", "", 0)
+
+    # The extension comes from the content: the JPEG called .png is a .jpg.
+    assert outcomes[0].stored_name.endswith(".png")
+    assert outcomes[3].stored_name.endswith(".jpg")
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [outcomes[0].stored_name, outcomes[3].stored_name]
+    )
+
+    rows = {r.original_name: r for r in rows_named(*(i.name for i in batch))}
+    assert set(rows) == {f"good-{t}.png", f"jpeg-{t}.png"}
+    for outcome, data, mime in ((outcomes[0], png, "image/png"), (outcomes[3], jpeg, "image/jpeg")):
+        row = rows[outcome.name]
+        assert row.stored_name == outcome.stored_name
+        assert row.size == outcome.size == len(data)
+        assert row.sha256 == hashlib.sha256(data).hexdigest()
+        assert row.kind == outcome.kind == "image"
+        assert row.content_type == mime
+        assert row.source_page == "images"
+        assert (tmp_path / row.stored_name).read_bytes() == data
+
+
+def test_refused_file_leaves_no_file_and_no_row(tmp_path: Path) -> None:
+    t = tag()
+    outcomes = ingest_batch(
+        [item(f"page-{t}.png", samples.html_bytes(t))], policy.RESTRICTED, tmp_path
+    )
+    # HTML is allowed on the restricted page: prove the refusal below is about the policy.
+    assert outcomes[0].stored
+    outcomes = ingest_batch([item(f"evil-{t}.png", samples.html_bytes(t))], policy.IMAGES, tmp_path)
+    assert not outcomes[0].stored
+    assert rows_named(f"evil-{t}.png") == []
+    assert os.listdir(tmp_path) == [rows_named(f"page-{t}.png")[0].stored_name]
+
+
+def test_count_limit(tmp_path: Path) -> None:
+    t = tag()
+    batch = [item(f"f{i}-{t}.png", samples.image_bytes("PNG", seed=200 + i)) for i in range(6)]
+    outcomes = ingest_batch(batch, policy.RESTRICTED, tmp_path)
+    assert [o.stored for o in outcomes] == [True] * 5 + [False]
+    assert outcomes[5].message == "too many files: this page takes at most 5 files per upload"
+    assert len(os.listdir(tmp_path)) == 5
+    assert {r.original_name for r in rows_named(*(i.name for i in batch))} == {
+        i.name for i in batch[:5]
+    }
+
+
+def test_single_file_page_takes_one(tmp_path: Path) -> None:
+    t = tag()
+    batch = [
+        item(f"a-{t}.mp4", samples.video_bytes("mp4", seed=21)),
+        item(f"b-{t}.mp4", samples.video_bytes("mp4", seed=22)),
+    ]
+    outcomes = ingest_batch(batch, policy.VIDEO, tmp_path)
+    assert [o.stored for o in outcomes] == [True, False]
+    assert outcomes[1].message == "too many files: this page takes at most 1 file per upload"
+    assert len(os.listdir(tmp_path)) == 1
+
+
+@pytest.mark.parametrize("declared", ["real", None, 10], ids=["declared", "unknown", "lying"])
+def test_over_the_per_file_limit(tmp_path: Path, declared: int | None | str) -> None:
+    t = tag()
+    batch = [
+        item(f"big-{t}.png", png_of_size(2_001, seed=300), declared),
+        item(f"ok-{t}.png", png_of_size(2_000, seed=301)),
+    ]
+    outcomes = ingest_batch(batch, SMALL, tmp_path)
+    assert [o.stored for o in outcomes] == [False, True]
+    assert outcomes[0].message.startswith("too large")
+    assert outcomes[0].message.endswith("the limit is 2 kB per file")
+    assert os.listdir(tmp_path) == [outcomes[1].stored_name]
+    assert [r.original_name for r in rows_named(f"big-{t}.png", f"ok-{t}.png")] == [f"ok-{t}.png"]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "unknown"])
+def test_file_that_breaks_the_total_is_refused(tmp_path: Path, declared: bool) -> None:
+    t = tag()
+    sizes = [1_500, 1_400, 200, 100]
+    batch = [
+        item(f"t{i}-{t}.png", png_of_size(size, seed=310 + i), "real" if declared else None)
+        for i, size in enumerate(sizes)
+    ]
+    outcomes = ingest_batch(batch, SMALL, tmp_path)
+    # 1500 + 1400 = 2900; +200 breaks 3000; 100 more reaches exactly 3000: fine.
+    assert [o.stored for o in outcomes] == [True, True, False, True]
+    assert outcomes[2].message == "over the upload's total limit of 3 kB"
+    assert len(os.listdir(tmp_path)) == 3
+    stored = {r.original_name for r in rows_named(*(i.name for i in batch))}
+    assert stored == {batch[0].name, batch[1].name, batch[3].name}
+
+
+def test_failed_commit_leaves_no_file(tmp_path: Path) -> None:
+    t = tag()
+    doomed = f"doomed{t}"
+    batch = [
+        item(doomed, samples.image_bytes("PNG", seed=400)),
+        item(f"fine-{t}.png", samples.image_bytes("PNG", seed=401)),
+    ]
+    before = set(os.listdir(tmp_path))
+    with insert_fails_for(doomed):
+        outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+    assert [o.stored for o in outcomes] == [False, True]
+    assert outcomes[0].message == (
+        "could not be stored because of a server error; nothing was kept"
+    )
+    assert rows_named(doomed) == []
+    assert set(os.listdir(tmp_path)) - before == {outcomes[1].stored_name}
+    assert storage.leftover_temp_files(tmp_path) == []
+
+
+def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None:
+    """A real IntegrityError (stored_name is UNIQUE): the file just written is removed."""
+    t = tag()
+    data = samples.image_bytes("PNG", seed=410)
+    blob = storage.write_stream(io.BytesIO(data), tmp_path, ".png", max_bytes=len(data))
+    fields = {
+        "stored_name": blob.name,
+        "kind": "image",
+        "content_type": "image/png",
+        "size": blob.size,
+        "sha256": blob.sha256,
+        "source_page": "unit",
+    }
+    with rx.session() as session:
+        session.add(StoredFile(original_name=f"first-{t}.png", **fields))
+        session.commit()
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        records.commit_or_discard(StoredFile(original_name=f"second-{t}.png", **fields), tmp_path)
+    assert not (tmp_path / blob.name).exists()
+    assert os.listdir(tmp_path) == []
+    assert [r.original_name for r in rows_named(f"first-{t}.png", f"second-{t}.png")] == [
+        f"first-{t}.png"
+    ]
+
+
+def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None:
+    t = tag()
+    blob = storage.write_stream(io.BytesIO(b"%PDF-1.4 x"), tmp_path, ".pdf", max_bytes=100)
+    record = records.commit_or_discard(
+        StoredFile(
+            original_name=f"ok-{t}.pdf",
+            stored_name=blob.name,
+            kind="document",
+            content_type="application/pdf",
+            size=blob.size,
+            sha256=blob.sha256,
+            source_page="unit",
+        ),
+        tmp_path,
+    )
+    assert record.id is not None
+    assert (tmp_path / blob.name).exists()
+    row = row_for(blob.name)
+    assert row is not None and row.original_name == f"ok-{t}.pdf"
+
+
+class BrokenStream(io.RawIOBase):
+    """A spooled upload that cannot be read past its head (disk error)."""
+
+    def __init__(self, head: bytes) -> None:
+        self._head = io.BytesIO(head)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+        chunk = self._head.read(size)
+        if not chunk:
+            raise OSError("I/O error")
+        return chunk
+
+
+def test_read_error_mid_file_keeps_nothing_and_the_batch_goes_on(tmp_path: Path) -> None:
+    t = tag()
+    batch = [
+        Incoming(f"broken-{t}.png", BrokenStream(samples.image_bytes("PNG", seed=420)), None),
+        item(f"after-{t}.png", samples.image_bytes("PNG", seed=421)),
+    ]
+    outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+    assert [o.stored for o in outcomes] == [False, True]
+    assert "server error" in outcomes[0].message
+    assert os.listdir(tmp_path) == [outcomes[1].stored_name]
+    assert [r.original_name for r in rows_named(f"broken-{t}.png", f"after-{t}.png")] == [
+        f"after-{t}.png"
+    ]
+
+
+def test_stored_name_never_contains_the_client_name(tmp_path: Path) -> None:
+    t = tag()
+    name = f"../../{t}secret.png"
+    outcomes = ingest_batch(
+        [item(name, samples.image_bytes("PNG", seed=430))], policy.IMAGES, tmp_path
+    )
+    assert outcomes[0].stored
+    assert outcomes[0].name == f"{t}secret.png"
+    assert t not in outcomes[0].stored_name
+    assert "secret" not in outcomes[0].stored_name
+    assert os.listdir(tmp_path) == [outcomes[0].stored_name]
+    assert not (tmp_path.parent.parent / f"{t}secret.png").exists()
+
+
+# --- display_name ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("photo.png", "photo.png"),
+        ("../../etc/passwd", "passwd"),
+        ("/tmp/abs.png", "abs.png"),
+        ("C:\\Users\\me\\cat.jpg", "cat.jpg"),
+        ("..\\..\\x.png", "x.png"),
+        ("dir/sub\\mixed.gif", "mixed.gif"),
+        ("a\x00b.png", "ab.png"),
+        ("tab\there\nnew\rline.png", "tabherenewline.png"),
+        ("\x1b[31mred\x1b[0m.png", "[31mred[0m.png"),
+        ("evil\u202egnp.exe", "evilgnp.exe"),
+        ("zero\u200bwidth.png", "zerowidth.png"),
+        ("\x7fdel.png", "del.png"),
+        ("  spaced.png  ", "spaced.png"),
+        ("caf\u00e9 \u65e5\u672c \U0001f600.png", "caf\u00e9 \u65e5\u672c \U0001f600.png"),
+    ],
+)
+def test_display_name(raw: str, shown: str) -> None:
+    assert display_name(raw) == shown
+
+
+@pytest.mark.parametrize(
+    "raw", [None, "", ".", "..", "/", "a/", "../..", "dir/..", "\x00", "\x01\x02", "   ", "\\"]
+)
+def test_display_name_of_nothing(raw: str | None) -> None:
+    assert display_name(raw) == "(unnamed file)"
+
+
+def test_display_name_caps_length() -> None:
+    assert display_name("a" * 300 + ".png") == "a" * ingest.MAX_NAME_LENGTH
+    assert display_name("\u00e9" * 1000) == "\u00e9" * ingest.MAX_NAME_LENGTH
+    assert len(display_name("x" * 10_000)) == ingest.MAX_NAME_LENGTH
+
+
+def test_display_name_is_never_a_path() -> None:
+    for raw in ["../../x", "/abs", "a\\b", "..\\..\\y", "\x00/..", "ok/../.."]:
+        shown = display_name(raw)
+        assert "/" not in shown and "\\" not in shown and "\x00" not in shown
+        assert shown not in {".", ".."}

@@ -1,0 +1,217 @@
+"""storage: atomic, chunked writes under random names; nothing left behind on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from upload_demo import storage
+from upload_demo.storage import CHUNK_SIZE, TEMP_PREFIX, TooLarge
+
+STORED_NAME = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]+)$")
+
+
+class RecordingSource(io.RawIOBase):
+    """A readable stream that records every read and what the directory held meanwhile."""
+
+    def __init__(self, data: bytes, directory: Path | None = None) -> None:
+        self._data = io.BytesIO(data)
+        self.directory = directory
+        self.sizes: list[int | None] = []
+        self.listings: list[list[str]] = []
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+        self.sizes.append(size)
+        if self.directory is not None:
+            self.listings.append(sorted(os.listdir(self.directory)))
+        return self._data.read(size)
+
+
+class FailingSource(io.RawIOBase):
+    """Hands out some chunks, then raises as a dropped connection would."""
+
+    def __init__(self, good_chunks: int, error: BaseException) -> None:
+        self.good_chunks = good_chunks
+        self.error = error
+        self.reads = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+        self.reads += 1
+        if self.reads > self.good_chunks:
+            raise self.error
+        return os.urandom(min(size or CHUNK_SIZE, 4096))
+
+
+def test_write_is_atomic_through_a_temp_file_in_the_same_dir(tmp_path: Path) -> None:
+    data = os.urandom(3 * CHUNK_SIZE + 123)
+    source = RecordingSource(data, tmp_path)
+    blob = storage.write_stream(source, tmp_path, ".bin", max_bytes=len(data))
+    # While bytes were copied, the only entry was one temp file, in the target dir.
+    assert source.listings
+    for listing in source.listings:
+        assert len(listing) == 1
+        assert listing[0].startswith(TEMP_PREFIX)
+    assert len({tuple(listing) for listing in source.listings}) == 1
+    # After: the final file only, no temp file.
+    assert sorted(os.listdir(tmp_path)) == [blob.name]
+    assert storage.leftover_temp_files(tmp_path) == []
+    assert (tmp_path / blob.name).read_bytes() == data
+
+
+def test_size_and_sha256_are_computed_while_copying(tmp_path: Path) -> None:
+    head = b"HEAD" * 100
+    rest = os.urandom(CHUNK_SIZE + 17)
+    blob = storage.write_stream(io.BytesIO(rest), tmp_path, ".dat", max_bytes=10**9, head=head)
+    assert blob.size == len(head) + len(rest)
+    assert blob.sha256 == hashlib.sha256(head + rest).hexdigest()
+    assert (tmp_path / blob.name).read_bytes() == head + rest
+
+
+def test_head_only(tmp_path: Path) -> None:
+    blob = storage.write_stream(io.BytesIO(b""), tmp_path, ".txt", max_bytes=10, head=b"abc")
+    assert (blob.size, blob.sha256) == (3, hashlib.sha256(b"abc").hexdigest())
+
+
+def test_empty_source_gives_an_empty_file(tmp_path: Path) -> None:
+    blob = storage.write_stream(io.BytesIO(b""), tmp_path, ".txt", max_bytes=10)
+    assert blob.size == 0
+    assert blob.sha256 == hashlib.sha256(b"").hexdigest()
+    assert (tmp_path / blob.name).read_bytes() == b""
+
+
+def test_creates_the_directory(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b"
+    blob = storage.write_stream(io.BytesIO(b"x"), target, ".txt", max_bytes=1)
+    assert (target / blob.name).is_file()
+
+
+def test_names_are_random_and_never_derived_from_content(tmp_path: Path) -> None:
+    data = b"the same bytes every time"
+    names = [
+        storage.write_stream(io.BytesIO(data), tmp_path, ".png", max_bytes=100).name
+        for _ in range(200)
+    ]
+    assert len(set(names)) == len(names)
+    digest = hashlib.sha256(data).hexdigest()
+    for name in names:
+        match = STORED_NAME.match(name)
+        assert match, name
+        assert match.group(1) == ".png"
+        assert digest[:8] not in name
+    assert sorted(os.listdir(tmp_path)) == sorted(names)
+
+
+@pytest.mark.parametrize("extension", [".jpg", ".webm", ".html", ".pdf"])
+def test_extension_is_the_one_given(tmp_path: Path, extension: str) -> None:
+    blob = storage.write_stream(io.BytesIO(b"x"), tmp_path, extension, max_bytes=1)
+    assert blob.name.endswith(extension)
+    assert STORED_NAME.match(blob.name)
+
+
+def test_new_name_shape() -> None:
+    names = {storage.new_name(".gif") for _ in range(1000)}
+    assert len(names) == 1000
+    assert all(STORED_NAME.match(n) and n.endswith(".gif") for n in names)
+
+
+def test_exactly_max_bytes_is_fine(tmp_path: Path) -> None:
+    blob = storage.write_stream(io.BytesIO(b"12345"), tmp_path, ".txt", max_bytes=5)
+    assert blob.size == 5
+
+
+@pytest.mark.parametrize(
+    ("head", "rest", "limit"),
+    [
+        (b"", b"123456", 5),
+        (b"123456", b"", 5),
+        (b"12", b"3456", 5),
+        (b"", os.urandom(3 * CHUNK_SIZE), 2 * CHUNK_SIZE + 1),
+    ],
+    ids=["source", "head", "both", "multi-chunk"],
+)
+def test_too_large_leaves_nothing(tmp_path: Path, head: bytes, rest: bytes, limit: int) -> None:
+    with pytest.raises(TooLarge) as info:
+        storage.write_stream(io.BytesIO(rest), tmp_path, ".bin", max_bytes=limit, head=head)
+    assert info.value.limit == limit
+    assert os.listdir(tmp_path) == []
+
+
+def test_too_large_stops_reading_early(tmp_path: Path) -> None:
+    source = RecordingSource(os.urandom(10 * CHUNK_SIZE))
+    with pytest.raises(TooLarge):
+        storage.write_stream(source, tmp_path, ".bin", max_bytes=CHUNK_SIZE + 1)
+    # Refused as soon as the count passed the limit, not after reading everything.
+    assert len(source.sizes) == 2
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError("connection reset"), ValueError("bad"), KeyboardInterrupt(), SystemExit(1)],
+    ids=["oserror", "valueerror", "keyboardinterrupt", "systemexit"],
+)
+def test_source_failing_mid_copy_leaves_nothing(tmp_path: Path, error: BaseException) -> None:
+    source = FailingSource(good_chunks=3, error=error)
+    with pytest.raises(type(error)):
+        storage.write_stream(source, tmp_path, ".bin", max_bytes=10**9, head=b"x" * 10)
+    assert source.reads == 4
+    assert os.listdir(tmp_path) == []
+
+
+def test_reads_are_bounded(tmp_path: Path) -> None:
+    data = os.urandom(5 * CHUNK_SIZE + 999)
+    source = RecordingSource(data)
+    blob = storage.write_stream(source, tmp_path, ".bin", max_bytes=len(data))
+    assert blob.size == len(data)
+    assert source.sizes
+    for size in source.sizes:
+        # Never "read everything" (None or negative), never more than a chunk.
+        assert size is not None and 0 < size <= CHUNK_SIZE
+
+
+def test_chunk_size_is_bounded() -> None:
+    assert 64 * 1024 <= CHUNK_SIZE <= 16 * 1024 * 1024
+
+
+def test_delete_removes_a_stored_file(tmp_path: Path) -> None:
+    blob = storage.write_stream(io.BytesIO(b"bye"), tmp_path, ".txt", max_bytes=3)
+    storage.delete(tmp_path, blob.name)
+    assert os.listdir(tmp_path) == []
+    # Deleting again is not an error.
+    storage.delete(tmp_path, blob.name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../victim.txt", "..", ".", "", "sub/victim.txt", "sub/../../victim.txt", "/etc/passwd"],
+)
+def test_delete_refuses_names_that_are_paths(tmp_path: Path, name: str) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "sub").mkdir()
+    victims = [tmp_path / "victim.txt", store / "sub" / "victim.txt"]
+    for victim in victims:
+        victim.write_text("keep me")
+    with pytest.raises(ValueError, match="not a stored file name"):
+        storage.delete(store, name)
+    assert all(v.read_text() == "keep me" for v in victims)
+
+
+def test_leftover_temp_files(tmp_path: Path) -> None:
+    assert storage.leftover_temp_files(tmp_path / "missing") == []
+    stored = storage.write_stream(io.BytesIO(b"x"), tmp_path, ".txt", max_bytes=1)
+    crashed = tmp_path / f"{TEMP_PREFIX}deadbeef"
+    crashed.write_bytes(b"partial")
+    assert storage.leftover_temp_files(tmp_path) == [crashed]
+    assert (tmp_path / stored.name).exists()
