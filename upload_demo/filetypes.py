@@ -42,15 +42,35 @@ def _ftyp_brand(head: bytes) -> bytes | None:
     return None
 
 
-#: Top-level atoms an old QuickTime file may start with instead of ``ftyp``.
-_QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+#: Atoms an old QuickTime file (no ``ftyp``) may start with: padding, then the movie.
+_QUICKTIME_PADDING = (b"free", b"skip", b"wide", b"pnot")
+_QUICKTIME_MOVIE = (b"moov", b"mdat")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    return all(0x20 <= byte < 0x7F for byte in data)
 
 
 def _is_quicktime(head: bytes) -> bool:
+    """QuickTime: an ``ftyp`` box with the ``qt`` brand, or a chain of valid atoms.
+
+    Without ``ftyp``, the atom sizes must add up to a movie atom inside the
+    head, so ordinary text ("The freedom...") is not taken for a video.
+    """
     brand = _ftyp_brand(head)
     if brand is not None:
         return brand == b"qt  "
-    return len(head) >= 8 and head[4:8] in _QUICKTIME_ATOMS
+    offset = 0
+    while offset + 8 <= len(head):
+        size = int.from_bytes(head[offset : offset + 4], "big")
+        kind = head[offset + 4 : offset + 8]
+        if kind in _QUICKTIME_MOVIE:
+            valid_size = size in (0, 1) or size >= 8
+            return valid_size and not _looks_like_text(head[offset : offset + 4])
+        if kind not in _QUICKTIME_PADDING or size < 8:
+            return False
+        offset += size
+    return False
 
 
 #: ISO base media brands that are not video containers (still images, audio).

@@ -126,7 +126,7 @@ def test_six_files_to_the_restricted_handler(backend_url: str, upload_dir: Path)
 
     assert len(outcomes) == 6
     extensions = [".png", ".jpg", ".pdf", ".html", ".gif"]
-    for outcome, (name, data), extension in zip(outcomes[:5], files[:5], extensions):
+    for outcome, (name, data), extension in zip(outcomes[:5], files[:5], extensions, strict=True):
         assert outcome["name"] == name
         assert_stored(outcome, data, upload_dir, "restricted", extension)
     assert_refused(outcomes[5], "too many files: this page takes at most 5 files per upload")
@@ -247,7 +247,7 @@ def test_file_that_breaks_the_total_is_refused(backend_url: str, upload_dir: Pat
     assert response.status_code == 200, response.text[:500]
     outcomes = client.outcomes(response, OneStepState)
     assert len(outcomes) == 7
-    for outcome, (_, data) in zip(outcomes[:5], files[:5]):
+    for outcome, (_, data) in zip(outcomes[:5], files[:5], strict=True):
         assert_stored(outcome, data, upload_dir, "one-step", ".png")
     assert_refused(
         outcomes[5], f"over the upload's total limit of {human_bytes(page.max_total_size)}"
@@ -318,7 +318,7 @@ def test_traversal_and_odd_names_are_harmless(backend_url: str, upload_dir: Path
     assert len(outcomes) == len(files)
     new = listing(upload_dir) - before
     assert new == {o["stored_name"] for o in outcomes}
-    for outcome, (raw_name, data) in zip(outcomes, files):
+    for outcome, (raw_name, data) in zip(outcomes, files, strict=True):
         assert_stored(outcome, data, upload_dir, "images", ".png")
         assert (upload_dir / outcome["stored_name"]).is_file()
         shown = outcome["name"]
@@ -353,7 +353,7 @@ def test_traversal_and_odd_names_are_harmless(backend_url: str, upload_dir: Path
 
 
 def test_escaped_names_from_a_normal_client(backend_url: str, upload_dir: Path) -> None:
-    """httpx escapes control characters (%00): the name is shown as sent, never as a path."""
+    """A normal client escapes control characters (%00): shown as sent, never a path."""
     t = tag()
     files = [
         (f"../../{t}/a\x00b.png", samples.image_bytes("PNG", seed=1800)),

@@ -36,7 +36,7 @@ def tag() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def item(name: str, data: bytes, declared: int | None | str = "real") -> Incoming:
+def item(name: str, data: bytes, declared: int | str | None = "real") -> Incoming:
     size = len(data) if declared == "real" else declared
     return Incoming(name, io.BytesIO(data), size)  # type: ignore[arg-type]
 
@@ -165,7 +165,7 @@ def test_single_file_page_takes_one(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("declared", ["real", None, 10], ids=["declared", "unknown", "lying"])
-def test_over_the_per_file_limit(tmp_path: Path, declared: int | None | str) -> None:
+def test_over_the_per_file_limit(tmp_path: Path, declared: int | str | None) -> None:
     t = tag()
     batch = [
         item(f"big-{t}.png", png_of_size(2_001, seed=300), declared),

@@ -107,9 +107,9 @@ def test_unrecognised_bytes(page_policy: UploadPolicy, data: bytes) -> None:
 
 @pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)
 def test_empty_is_refused(page_policy: UploadPolicy) -> None:
-    with pytest.raises(Rejected, match="^the file is empty$"):
+    with pytest.raises(Rejected, match=r"^the file is empty$"):
         page_policy.check_type(b"")
-    with pytest.raises(Rejected, match="^the file is empty$"):
+    with pytest.raises(Rejected, match=r"^the file is empty$"):
         page_policy.check_declared_size(0, 0)
 
 
@@ -118,7 +118,7 @@ def test_count_limit(page_policy: UploadPolicy) -> None:
     for index in range(page_policy.max_files):
         page_policy.check_position(index)
     for index in (page_policy.max_files, page_policy.max_files + 1, 1000):
-        with pytest.raises(Rejected, match="^too many files: this page takes at most ") as info:
+        with pytest.raises(Rejected, match=r"^too many files: this page takes at most ") as info:
             page_policy.check_position(index)
         limit = "1 file" if page_policy.max_files == 1 else f"{page_policy.max_files} files"
         assert str(info.value).endswith(f"at most {limit} per upload")
