@@ -20,6 +20,14 @@ def open_page(page: Page, frontend_url: str, route: str) -> None:
     expect(page.locator(".progress-text")).not_to_contain_text("Connecting")
 
 
+def focus_dropzone(page: Page) -> None:
+    """Give the dropzone keyboard focus (as Tab would), and make sure it has it."""
+    zone = page.locator(".dropzone")
+    page.wait_for_load_state("networkidle")
+    zone.focus()
+    expect(zone).to_be_focused()
+
+
 def choose_files(page: Page, paths: list[Path]) -> None:
     """Click path: what the file chooser would hand to the dropzone's input."""
     page.locator(".dropzone input[type=file]").set_input_files([str(p) for p in paths])

@@ -79,9 +79,18 @@ def test_video_cancel_under_throttle(
 
 
 def test_restricted_keyboard_does_not_open_chooser(page: Page, frontend_url: str) -> None:
+    """no_keyboard=True: the dropzone leaves the tab order and ignores Enter/Space.
+
+    (/images, with the keyboard on, opens the chooser on Enter: see test_images.)
+    """
     open_page(page, frontend_url, "/restricted")
     zone = page.locator(".dropzone")
-    zone.focus()
+    expect(zone).not_to_have_attribute("tabindex", "0")
+    in_zone = "el => el === document.activeElement || el.contains(document.activeElement)"
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        assert not zone.evaluate(in_zone), "Tab reached the dropzone"
+    zone.evaluate("el => el.focus()")
     for key in ("Enter", " "):
         try:
             with page.expect_file_chooser(timeout=1500):
