@@ -76,15 +76,13 @@ class HomeState(rx.State):
     @rx.event
     async def load_totals(self) -> None:
         """Read the totals; they survive restarts because they come from the database."""
-        self.file_count, self.total_bytes = await asyncio.to_thread(records.totals)
         by_page = await asyncio.to_thread(records.totals_by_page)
-        self.per_page = {
-            card.page: "{} · {}".format(
-                f"{by_page.get(card.page, (0, 0))[0]} files",
-                human_bytes(by_page.get(card.page, (0, 0))[1]),
-            )
-            for card in CARDS
-        }
+        self.file_count = sum(count for count, _ in by_page.values())
+        self.total_bytes = sum(size for _, size in by_page.values())
+        self.per_page = {}
+        for card in CARDS:
+            count, size = by_page.get(card.page, (0, 0))
+            self.per_page[card.page] = f"{count} files · {human_bytes(size)}"
 
 
 def _card(card: PageCard) -> rx.Component:
