@@ -22,6 +22,9 @@ class FileView:
     dimensions_text: str
     sha_short: str
     page: str
+    codec: str = ""
+    #: Thumbnail (images) or poster frame (videos) beside the file; "" when there is none.
+    preview_name: str = ""
 
 
 def from_record(record: StoredFile) -> FileView:
@@ -42,4 +45,6 @@ def from_record(record: StoredFile) -> FileView:
         dimensions_text=dimensions,
         sha_short=record.sha256[:12],
         page=record.source_page,
+        codec=record.codec or "",
+        preview_name=record.preview_name or "",
     )

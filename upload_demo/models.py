@@ -22,10 +22,15 @@ class StoredFile(rx.Model, table=True):
     content_type: str
     # BigInteger: multi-gigabyte files overflow a 32-bit column on PostgreSQL.
     size: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
-    sha256: str = sqlmodel.Field(index=True)
+    # Unique: the same bytes are stored once; a second upload is reported as a duplicate.
+    sha256: str = sqlmodel.Field(unique=True)
     source_page: str = sqlmodel.Field(index=True)
     created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow, index=True)
     # Filled in by media processing.
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    codec: str | None = None
+    # A derived file beside the original in the upload dir (image thumbnail or video
+    # poster); it lives and dies with this row.
+    preview_name: str | None = None

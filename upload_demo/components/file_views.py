@@ -12,6 +12,11 @@ def file_url(item: FileView) -> rx.Var:
     return rx.get_upload_url(item.stored_name)
 
 
+def preview_url(item: FileView) -> rx.Var:
+    """The small picture to show for a file: its thumbnail or poster, else the file itself."""
+    return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), file_url(item))
+
+
 def type_icon(item: FileView) -> rx.Component:
     """An icon for the file's detected type."""
     return rx.match(
@@ -40,7 +45,7 @@ def _details(item: FileView) -> rx.Component:
 
 def _gallery_tile(item: FileView) -> rx.Component:
     image = rx.image(
-        src=file_url(item),
+        src=preview_url(item),
         alt=item.name,
         width="100%",
         height="160px",
@@ -104,7 +109,7 @@ def _list_row(item: FileView) -> rx.Component:
             rx.cond(
                 item.kind == "image",
                 rx.image(
-                    src=file_url(item),
+                    src=preview_url(item),
                     alt=item.name,
                     width="56px",
                     height="56px",
@@ -144,6 +149,7 @@ def video_player(item: rx.Var[FileView]) -> rx.Component:
             src=file_url(item),
             controls=True,
             preload="metadata",
+            poster=rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), ""),
             width="100%",
             style={
                 "max_height": "520px",
