@@ -1,20 +1,30 @@
-"""The server side of one upload: policy check, then storage, then record.
+"""The server side of one upload: policy, storage, duplicates, media, record.
+
+Per file: the policy checks count, size and type; storage copies the bytes
+to a temp file, hashing them; a repeat of stored bytes stops there; media
+decodes images and videos, measures them and writes a preview (also to a
+temp file); only then do the file and its preview take their final names,
+and the record is committed. Until that point nothing is visible, so a
+refusal or a crash leaves at most a ``.partial-`` temp file.
 
 Each file of a batch gets its own Outcome; a refused file leaves nothing
 behind and does not stop the good files beside it. Everything here blocks
-(disk and database): the upload handler runs it in a worker thread.
+(disk, decoding, database): the upload handler runs it in a worker thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
-from upload_demo import records, storage
-from upload_demo.filetypes import HEAD_SIZE
+import sqlalchemy.exc
+
+from upload_demo import duplicates, media, records, storage
+from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.models import StoredFile
 from upload_demo.policy import Rejected, UploadPolicy
 
@@ -43,6 +53,8 @@ class Outcome:
     stored_name: str = ""
     kind: str = ""
     size: int = 0
+    #: For a repeat of stored bytes: the stored name of the file it repeats (to link to).
+    duplicate_of: str = ""
 
 
 def display_name(raw: str | None) -> str:
@@ -68,6 +80,81 @@ def _read_head(stream: BinaryIO) -> bytes:
     return head
 
 
+def _duplicate(name: str, existing: StoredFile) -> Outcome:
+    return Outcome(
+        name=name,
+        stored=False,
+        message=duplicates.message(existing),
+        duplicate_of=existing.stored_name,
+    )
+
+
+def _publish(staged: storage.Staged, preview: storage.Staged | None, directory: Path) -> None:
+    """Give the file, then its preview, their final names; never one without the other."""
+    staged.keep()
+    if preview is not None:
+        try:
+            preview.keep()
+        except BaseException:
+            storage.delete(directory, staged.name)
+            raise
+
+
+def _keep(
+    name: str,
+    received: storage.Received,
+    file_type: FileType,
+    policy: UploadPolicy,
+    directory: Path,
+) -> Outcome:
+    existing = duplicates.stored_with(received.sha256)
+    if existing is not None:
+        return _duplicate(name, existing)
+    info: media.MediaInfo | None = None
+    preview_name = media.preview_name(received.staged.name, file_type.kind)
+    with contextlib.ExitStack() as stack:
+        preview = None
+        if preview_name is not None:
+            preview = stack.enter_context(storage.staging(directory, preview_name))
+            with preview.writer() as out:
+                info = media.inspect(received.staged.path, file_type, policy.types, out)
+        _publish(received.staged, preview, directory)
+    record = StoredFile(
+        original_name=name,
+        stored_name=received.staged.name,
+        kind=file_type.kind,
+        content_type=file_type.mime,
+        size=received.size,
+        sha256=received.sha256,
+        source_page=policy.page,
+        width=info.width if info else None,
+        height=info.height if info else None,
+        duration=info.duration if info else None,
+        codec=info.codec if info else None,
+        preview_name=preview_name,
+    )
+    try:
+        # On failure this removes the file; the preview is ours to remove.
+        record = records.commit_or_discard(record, directory)
+    except BaseException as exc:
+        if preview_name is not None:
+            storage.delete(directory, preview_name)
+        if isinstance(exc, sqlalchemy.exc.IntegrityError):
+            # The same bytes were committed by another upload since the lookup above.
+            existing = duplicates.stored_with(received.sha256)
+            if existing is not None:
+                return _duplicate(name, existing)
+        raise
+    return Outcome(
+        name=name,
+        stored=True,
+        message=f"stored as {file_type.label}",
+        stored_name=record.stored_name,
+        kind=record.kind,
+        size=record.size,
+    )
+
+
 def _store_one(
     item: Incoming, index: int, policy: UploadPolicy, directory: Path, total: int
 ) -> Outcome:
@@ -78,34 +165,15 @@ def _store_one(
     file_type = policy.check_type(head)
     room = min(policy.max_file_size, policy.max_total_size - total)
     try:
-        blob = storage.write_stream(
+        with storage.receive(
             item.stream, directory, file_type.extension, max_bytes=room, head=head
-        )
+        ) as received:
+            return _keep(name, received, file_type, policy, directory)
     except storage.TooLarge as exc:
         # The declared size lied (or was absent): the count while copying decides.
         if exc.limit == policy.max_file_size:
             raise policy.too_large() from None
         raise policy.over_total() from None
-    record = records.commit_or_discard(
-        StoredFile(
-            original_name=name,
-            stored_name=blob.name,
-            kind=file_type.kind,
-            content_type=file_type.mime,
-            size=blob.size,
-            sha256=blob.sha256,
-            source_page=policy.page,
-        ),
-        directory,
-    )
-    return Outcome(
-        name=name,
-        stored=True,
-        message=f"stored as {file_type.label}",
-        stored_name=record.stored_name,
-        kind=record.kind,
-        size=record.size,
-    )
 
 
 def ingest_batch(items: list[Incoming], policy: UploadPolicy, directory: Path) -> list[Outcome]:

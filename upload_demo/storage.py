@@ -3,15 +3,19 @@
 Bytes are copied in bounded chunks into a temporary file in the target
 directory (so the final ``os.replace`` is a same-filesystem rename), hashed
 and counted on the way. A reader therefore sees either no file or the whole
-file, never a partial one. Everything here blocks: call it from a thread.
+file, never a partial one. ``receive`` hands the complete temp file back
+before publishing it, so the caller can inspect it (duplicates, media) while
+nobody else can see it. Everything here blocks: call it from a thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,6 +56,96 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+@dataclasses.dataclass
+class Staged:
+    """A temp file in the upload dir that becomes ``name`` only when kept.
+
+    Until ``keep`` it is a ``.partial-`` file nobody links to, so a crash at
+    any point before leaves only a temp file for the start-up clean-up.
+    """
+
+    directory: Path
+    name: str
+    temp: Path
+    kept: bool = False
+
+    @property
+    def path(self) -> Path:
+        """Where the bytes are now: the temp file, or the final name once kept."""
+        return self.directory / self.name if self.kept else self.temp
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[BinaryIO]:
+        """Write the temp file; it is flushed and fsynced before ``keep`` can publish it."""
+        with open(self.temp, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+
+    def keep(self) -> None:
+        """Publish the file under its final name (an atomic same-directory rename)."""
+        os.replace(self.temp, self.directory / self.name)
+        self.kept = True
+        _fsync_dir(self.directory)
+
+
+@contextlib.contextmanager
+def staging(directory: Path, name: str) -> Iterator[Staged]:
+    """A Staged file for ``name``; its temp file is removed unless it was kept."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, temp = _open_temp(directory)
+    os.close(fd)
+    staged = Staged(directory=directory, name=name, temp=Path(temp))
+    try:
+        yield staged
+    finally:
+        if not staged.kept:
+            staged.temp.unlink(missing_ok=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Received:
+    """Uploaded bytes complete on disk but not yet visible: their size and SHA-256."""
+
+    staged: Staged
+    size: int
+    sha256: str
+
+    def blob(self) -> StoredBlob:
+        """What was stored, once kept."""
+        return StoredBlob(name=self.staged.name, size=self.size, sha256=self.sha256)
+
+
+@contextlib.contextmanager
+def receive(
+    source: BinaryIO,
+    directory: Path,
+    extension: str,
+    *,
+    max_bytes: int,
+    head: bytes = b"",
+) -> Iterator[Received]:
+    """Copy ``head`` then the rest of ``source`` to a temp file under a random final name.
+
+    The caller inspects ``received.staged.path`` and calls ``received.staged.keep()``
+    to publish it; leaving the block any other way removes the temp file. Raises
+    TooLarge as soon as more than ``max_bytes`` have arrived.
+    """
+    with staging(directory, new_name(extension)) as staged:
+        digest = hashlib.sha256()
+        size = 0
+        with staged.writer() as out:
+            chunk = head or source.read(CHUNK_SIZE)
+            while chunk:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise TooLarge(max_bytes)
+                digest.update(chunk)
+                out.write(chunk)
+                chunk = source.read(CHUNK_SIZE)
+        yield Received(staged=staged, size=size, sha256=digest.hexdigest())
+
+
 def write_stream(
     source: BinaryIO,
     directory: Path,
@@ -65,30 +159,9 @@ def write_stream(
     Raises TooLarge as soon as more than ``max_bytes`` have arrived, and
     leaves no file behind on that or any other failure.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    fd, temp_name = _open_temp(directory)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            chunk = head or source.read(CHUNK_SIZE)
-            while chunk:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise TooLarge(max_bytes)
-                digest.update(chunk)
-                out.write(chunk)
-                chunk = source.read(CHUNK_SIZE)
-            out.flush()
-            os.fsync(out.fileno())
-        name = new_name(extension)
-        os.replace(temp, directory / name)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(directory)
-    return StoredBlob(name=name, size=size, sha256=digest.hexdigest())
+    with receive(source, directory, extension, max_bytes=max_bytes, head=head) as received:
+        received.staged.keep()
+        return received.blob()
 
 
 def _open_temp(directory: Path) -> tuple[int, str]:

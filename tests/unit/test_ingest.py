@@ -15,6 +15,7 @@ import reflex as rx
 import sqlalchemy
 import sqlalchemy.exc
 import sqlmodel
+from PIL import Image
 
 from tests import samples
 from upload_demo import filetypes, ingest, policy, records, storage
@@ -42,8 +43,10 @@ def item(name: str, data: bytes, declared: int | str | None = "real") -> Incomin
 
 
 def png_of_size(size: int, seed: int) -> bytes:
-    """A real PNG padded with random trailing bytes (distinct content) to exactly ``size``."""
-    data = samples.image_bytes("PNG", size=(8, 8), seed=seed)
+    """A real 1-pixel PNG padded with random trailing bytes (distinct content) to ``size``."""
+    out = io.BytesIO()
+    Image.new("L", (1, 1), seed % 256).save(out, format="PNG")
+    data = out.getvalue()
     assert len(data) <= size
     return data + os.urandom(size - len(data))
 
@@ -58,6 +61,23 @@ def row_for(stored_name: str) -> StoredFile | None:
     with rx.session() as session:
         query = sqlmodel.select(StoredFile).where(StoredFile.stored_name == stored_name)
         return session.exec(query).first()
+
+
+def listing(directory: Path) -> set[str]:
+    return set(os.listdir(directory))
+
+
+def files_for(*outcomes: ingest.Outcome) -> set[str]:
+    """What stored outcomes put in the upload dir: each file and, for media, its preview."""
+    names = set()
+    for outcome in outcomes:
+        row = row_for(outcome.stored_name)
+        assert row is not None, outcome
+        names.add(row.stored_name)
+        if row.kind in ("image", "video"):
+            assert row.preview_name, row
+            names.add(row.preview_name)
+    return names
 
 
 @contextlib.contextmanager
@@ -110,9 +130,7 @@ def test_mixed_batch_keeps_good_files_and_refuses_bad_ones(tmp_path: Path) -> No
     # The extension comes from the content: the JPEG called .png is a .jpg.
     assert outcomes[0].stored_name.endswith(".png")
     assert outcomes[3].stored_name.endswith(".jpg")
-    assert sorted(os.listdir(tmp_path)) == sorted(
-        [outcomes[0].stored_name, outcomes[3].stored_name]
-    )
+    assert listing(tmp_path) == files_for(outcomes[0], outcomes[3])
 
     rows = {r.original_name: r for r in rows_named(*(i.name for i in batch))}
     assert set(rows) == {f"good-{t}.png", f"jpeg-{t}.png"}
@@ -137,7 +155,7 @@ def test_refused_file_leaves_no_file_and_no_row(tmp_path: Path) -> None:
     outcomes = ingest_batch([item(f"evil-{t}.png", samples.html_bytes(t))], policy.IMAGES, tmp_path)
     assert not outcomes[0].stored
     assert rows_named(f"evil-{t}.png") == []
-    assert os.listdir(tmp_path) == [rows_named(f"page-{t}.png")[0].stored_name]
+    assert os.listdir(tmp_path) == [rows_named(f"page-{t}.png")[0].stored_name]  # no preview
 
 
 def test_count_limit(tmp_path: Path) -> None:
@@ -146,7 +164,7 @@ def test_count_limit(tmp_path: Path) -> None:
     outcomes = ingest_batch(batch, policy.RESTRICTED, tmp_path)
     assert [o.stored for o in outcomes] == [True] * 5 + [False]
     assert outcomes[5].message == "too many files: this page takes at most 5 files per upload"
-    assert len(os.listdir(tmp_path)) == 5
+    assert listing(tmp_path) == files_for(*outcomes[:5])
     assert {r.original_name for r in rows_named(*(i.name for i in batch))} == {
         i.name for i in batch[:5]
     }
@@ -161,7 +179,7 @@ def test_single_file_page_takes_one(tmp_path: Path) -> None:
     outcomes = ingest_batch(batch, policy.VIDEO, tmp_path)
     assert [o.stored for o in outcomes] == [True, False]
     assert outcomes[1].message == "too many files: this page takes at most 1 file per upload"
-    assert len(os.listdir(tmp_path)) == 1
+    assert listing(tmp_path) == files_for(outcomes[0])
 
 
 @pytest.mark.parametrize("declared", ["real", None, 10], ids=["declared", "unknown", "lying"])
@@ -175,7 +193,7 @@ def test_over_the_per_file_limit(tmp_path: Path, declared: int | str | None) -> 
     assert [o.stored for o in outcomes] == [False, True]
     assert outcomes[0].message.startswith("too large")
     assert outcomes[0].message.endswith("the limit is 2 kB per file")
-    assert os.listdir(tmp_path) == [outcomes[1].stored_name]
+    assert listing(tmp_path) == files_for(outcomes[1])
     assert [r.original_name for r in rows_named(f"big-{t}.png", f"ok-{t}.png")] == [f"ok-{t}.png"]
 
 
@@ -191,7 +209,7 @@ def test_file_that_breaks_the_total_is_refused(tmp_path: Path, declared: bool) -
     # 1500 + 1400 = 2900; +200 breaks 3000; 100 more reaches exactly 3000: fine.
     assert [o.stored for o in outcomes] == [True, True, False, True]
     assert outcomes[2].message == "over the upload's total limit of 3 kB"
-    assert len(os.listdir(tmp_path)) == 3
+    assert listing(tmp_path) == files_for(outcomes[0], outcomes[1], outcomes[3])
     stored = {r.original_name for r in rows_named(*(i.name for i in batch))}
     assert stored == {batch[0].name, batch[1].name, batch[3].name}
 
@@ -211,7 +229,7 @@ def test_failed_commit_leaves_no_file(tmp_path: Path) -> None:
         "could not be stored because of a server error; nothing was kept"
     )
     assert rows_named(doomed) == []
-    assert set(os.listdir(tmp_path)) - before == {outcomes[1].stored_name}
+    assert listing(tmp_path) - before == files_for(outcomes[1])
     assert storage.leftover_temp_files(tmp_path) == []
 
 
@@ -286,7 +304,7 @@ def test_read_error_mid_file_keeps_nothing_and_the_batch_goes_on(tmp_path: Path)
     outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
     assert [o.stored for o in outcomes] == [False, True]
     assert "server error" in outcomes[0].message
-    assert os.listdir(tmp_path) == [outcomes[1].stored_name]
+    assert listing(tmp_path) == files_for(outcomes[1])
     assert [r.original_name for r in rows_named(f"broken-{t}.png", f"after-{t}.png")] == [
         f"after-{t}.png"
     ]
@@ -302,7 +320,7 @@ def test_stored_name_never_contains_the_client_name(tmp_path: Path) -> None:
     assert outcomes[0].name == f"{t}secret.png"
     assert t not in outcomes[0].stored_name
     assert "secret" not in outcomes[0].stored_name
-    assert os.listdir(tmp_path) == [outcomes[0].stored_name]
+    assert listing(tmp_path) == files_for(outcomes[0])
     assert not (tmp_path.parent.parent / f"{t}secret.png").exists()
 
 
