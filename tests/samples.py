@@ -99,6 +99,11 @@ def photo_jpeg(size: tuple[int, int], seed: int = 0, quality: int = 90) -> bytes
     return _save(photo(size, seed), "JPEG", quality=quality)
 
 
+def photo_webp(size: tuple[int, int] = (300, 200), seed: int = 0) -> bytes:
+    """A real lossy WebP of photo-like content."""
+    return _save(photo(size, seed), "WEBP", quality=80)
+
+
 def two_tone(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]):
     """Top half one colour, bottom half another: shows which way is up."""
     image = Image.new("RGB", size, bottom)
@@ -187,8 +192,9 @@ def video_bytes(
     """A tiny real video at 12 frames/s: H.264 in MP4/MOV/Matroska, VP8 in WebM/Ogg.
 
     ``rotation`` stores a display matrix (counter-clockwise degrees, as phones
-    do for portrait clips); ``live`` writes a WebM without duration or index,
-    as a browser's MediaRecorder does.
+    do for portrait clips) and makes the frames red on top, blue below;
+    ``live`` writes a WebM without duration or index, as a browser's
+    MediaRecorder does.
     """
     codec = {
         "mp4": "libx264",
@@ -210,8 +216,10 @@ def video_bytes(
         if rotation:
             stream.set_display_rotation(rotation)
         for i in range(frames):
-            image = two_tone(size, frame_color(i, seed), BLUE) if rotation else None
-            image = image or Image.new("RGB", size, frame_color(i, seed))
+            if rotation:
+                image = two_tone(size, RED, BLUE)
+            else:
+                image = Image.new("RGB", size, frame_color(i, seed))
             frame = av.VideoFrame.from_image(image)
             frame.pts = i
             for packet in stream.encode(frame):

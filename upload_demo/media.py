@@ -101,7 +101,7 @@ def inspect(
 
 
 def _megapixels(pixels: int) -> str:
-    return f"{pixels / 1_000_000:.0f} megapixels"
+    return f"{pixels / 1_000_000:.3g} megapixels"
 
 
 def _pixel_limit(max_pixels: int) -> int:
@@ -118,6 +118,12 @@ def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
             f"too many pixels: {width} × {height} ({_megapixels(width * height)}) is over "
             f"the limit of {_megapixels(limit)}"
         )
+
+
+def _fit(width: int, height: int, longest: int) -> tuple[int, int]:
+    """The size that fits ``longest`` on the long side, aspect kept, never enlarged."""
+    scale = min(1.0, longest / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 # --- images ---------------------------------------------------------------------
@@ -163,17 +169,17 @@ def make_thumbnail(img: Image.Image, *, draft: bool = True, size: int = THUMB_SI
     ``img`` must not be loaded yet. With ``draft`` a JPEG is decoded straight
     at 1/2, 1/4 or 1/8 scale (the DCT does the shrinking), so a 24 MP photo
     never exists in memory at full size; without it, the full image is
-    decoded first (the benchmark compares both). Animated images give their
-    first frame.
+    decoded first (the benchmark compares both). Other formats are decoded
+    whole, then shrunk by ``reduce`` before resampling. Animated images give
+    their first frame. ``img.size`` is left at the size actually decoded.
     """
     if draft:
-        width, height = img.size
-        scale = min(1.0, size / max(width, height))
+        width, height = _fit(*img.size, size)
         # Twice the target, so the final resampling still has pixels to average.
-        img.draft(None, (max(1, round(width * scale * 2)), max(1, round(height * scale * 2))))
+        img.draft(None, (width * 2, height * 2))
     img.load()
-    small = _resizable(img)
-    small.thumbnail((size, size), Image.Resampling.LANCZOS)
+    source = _resizable(img)
+    small = source.resize(_fit(*source.size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
     upright = ImageOps.exif_transpose(small)
     result = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
     result.info = {}
@@ -250,11 +256,6 @@ def _poster_frame(
         if frame.pts is None or frame.pts >= target or count >= POSTER_MAX_FRAMES:
             break
     return found
-
-
-def _fit(width: int, height: int, longest: int) -> tuple[int, int]:
-    scale = min(1.0, longest / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 _ROTATIONS = {

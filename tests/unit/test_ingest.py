@@ -18,7 +18,7 @@ import sqlmodel
 from PIL import Image
 
 from tests import samples
-from upload_demo import filetypes, ingest, policy, records, storage
+from upload_demo import duplicates, filetypes, ingest, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
@@ -322,6 +322,187 @@ def test_stored_name_never_contains_the_client_name(tmp_path: Path) -> None:
     assert "secret" not in outcomes[0].stored_name
     assert listing(tmp_path) == files_for(outcomes[0])
     assert not (tmp_path.parent.parent / f"{t}secret.png").exists()
+
+
+# --- media ------------------------------------------------------------------------
+
+
+def test_image_is_measured_and_gets_a_thumbnail(tmp_path: Path) -> None:
+    t = tag()
+    outcomes = ingest_batch(
+        [item(f"turned-{t}.jpg", samples.oriented_jpeg(6, size=(800, 400)))],
+        policy.IMAGES,
+        tmp_path,
+    )
+    assert outcomes[0].stored, outcomes[0]
+    row = row_for(outcomes[0].stored_name)
+    assert row is not None
+    assert (row.width, row.height) == (400, 800)
+    assert (row.duration, row.codec) == (None, None)
+    stem = outcomes[0].stored_name.removesuffix(".jpg")
+    assert row.preview_name == f"{stem}.thumb.webp"
+    with Image.open(tmp_path / row.preview_name) as thumb:
+        assert (thumb.format, thumb.size) == ("WEBP", (160, 320))
+    assert listing(tmp_path) == {row.stored_name, row.preview_name}
+
+
+def test_video_is_measured_and_gets_a_poster(tmp_path: Path) -> None:
+    t = tag()
+    data = samples.video_bytes("webm", frames=30)
+    outcomes = ingest_batch([item(f"clip-{t}.webm", data)], policy.VIDEO, tmp_path)
+    assert outcomes[0].stored, outcomes[0]
+    row = row_for(outcomes[0].stored_name)
+    assert row is not None
+    assert (row.width, row.height, row.codec) == (64, 48, "vp8")
+    assert row.duration == pytest.approx(2.5, abs=0.1)
+    assert row.preview_name == outcomes[0].stored_name.replace(".webm", ".poster.jpg")
+    with Image.open(tmp_path / row.preview_name) as poster:
+        assert (poster.format, poster.size) == ("JPEG", (64, 48))
+    assert (tmp_path / row.stored_name).read_bytes() == data
+
+
+def test_documents_get_no_preview(tmp_path: Path) -> None:
+    t = tag()
+    outcomes = ingest_batch(
+        [item(f"doc-{t}.pdf", samples.pdf_bytes(t))], policy.RESTRICTED, tmp_path
+    )
+    row = row_for(outcomes[0].stored_name)
+    assert row is not None
+    assert (row.preview_name, row.width, row.height) == (None, None, None)
+    assert listing(tmp_path) == {row.stored_name}
+
+
+def test_media_refusals_leave_nothing(tmp_path: Path) -> None:
+    t = tag()
+    good = samples.image_bytes("PNG", seed=440)
+    batch = [
+        item(f"cut-{t}.png", samples.noisy_png(50_000)[:30_000]),
+        item(f"bomb-{t}.png", samples.png_claiming(9000, 9000)),
+        item(f"good-{t}.png", good),
+    ]
+    outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+    assert [o.stored for o in outcomes] == [False, False, True]
+    assert outcomes[0].message == "not a valid PNG image: the file is truncated or corrupt"
+    assert outcomes[1].message == (
+        "too many pixels: 9000 × 9000 (81 megapixels) is over the limit of 50 megapixels"
+    )
+    assert (outcomes[0].size, outcomes[1].size) == (0, 0)
+    assert listing(tmp_path) == files_for(outcomes[2])
+    assert rows_named(f"cut-{t}.png", f"bomb-{t}.png") == []
+
+
+def test_audio_only_upload_to_video_leaves_nothing(tmp_path: Path) -> None:
+    t = tag()
+    outcomes = ingest_batch(
+        [item(f"song-{t}.mp4", samples.audio_bytes("mp4"))], policy.VIDEO, tmp_path
+    )
+    assert not outcomes[0].stored
+    assert outcomes[0].message == "no video stream in this MP4 file (it holds only audio)"
+    assert os.listdir(tmp_path) == []
+    assert rows_named(f"song-{t}.mp4") == []
+
+
+def test_text_named_mp4_is_refused_before_storage(tmp_path: Path) -> None:
+    t = tag()
+    text = f"not a video {t}\n".encode() * 30
+    outcomes = ingest_batch([item(f"movie-{t}.mp4", text)], policy.VIDEO, tmp_path)
+    assert outcomes[0].message == "unrecognised content, expected MP4, WebM, QuickTime or Ogg"
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_commit_removes_the_video_and_its_poster(tmp_path: Path) -> None:
+    t = tag()
+    doomed = f"doomedclip{t}"
+    with insert_fails_for(doomed):
+        outcomes = ingest_batch(
+            [item(doomed, samples.video_bytes("mp4", frames=6))], policy.VIDEO, tmp_path
+        )
+    assert not outcomes[0].stored
+    assert "server error" in outcomes[0].message
+    assert os.listdir(tmp_path) == []
+    assert rows_named(doomed) == []
+
+
+# --- duplicates -------------------------------------------------------------------
+
+
+def test_same_bytes_twice_in_one_batch(tmp_path: Path) -> None:
+    t = tag()
+    data = samples.image_bytes("JPEG", seed=450)
+    outcomes = ingest_batch(
+        [item(f"first-{t}.jpg", data), item(f"again-{t}.jpg", data)], policy.IMAGES, tmp_path
+    )
+    first, again = outcomes
+    assert first.stored and not again.stored
+    assert again.message == f"already stored as first-{t}.jpg (from /images)"
+    assert again.duplicate_of == first.stored_name
+    assert (again.stored_name, again.size) == ("", 0)
+    assert first.duplicate_of == ""
+    assert listing(tmp_path) == files_for(first)
+    assert [r.original_name for r in rows_named(f"first-{t}.jpg", f"again-{t}.jpg")] == [
+        f"first-{t}.jpg"
+    ]
+
+
+def test_same_bytes_on_another_page_later(tmp_path: Path) -> None:
+    t = tag()
+    data = samples.image_bytes("PNG", seed=451)
+    earlier = tmp_path / "earlier"
+    (stored,) = ingest_batch([item(f"orig-{t}.png", data)], policy.RESTRICTED, earlier)
+    before = listing(earlier)
+    (repeat,) = ingest_batch([item(f"copy-{t}.png", data)], policy.IMAGES, tmp_path)
+    assert repeat.message == f"already stored as orig-{t}.png (from /restricted)"
+    assert repeat.duplicate_of == stored.stored_name
+    assert listing(tmp_path) == {"earlier"}
+    assert listing(earlier) == before
+    assert rows_named(f"copy-{t}.png") == []
+
+
+def test_duplicate_of_a_document(tmp_path: Path) -> None:
+    t = tag()
+    pdf = samples.pdf_bytes(t)
+    outcomes = ingest_batch(
+        [item(f"a-{t}.pdf", pdf), item(f"b-{t}.pdf", pdf)], policy.RESTRICTED, tmp_path
+    )
+    assert outcomes[1].message == f"already stored as a-{t}.pdf (from /restricted)"
+    assert listing(tmp_path) == {outcomes[0].stored_name}
+
+
+def test_duplicate_is_found_before_any_decoding(tmp_path: Path) -> None:
+    data = samples.photo_jpeg((800, 600), seed=452)
+    ingest_batch([item(f"orig-{tag()}.jpg", data)], policy.IMAGES, tmp_path)
+    Image.core.reset_stats()
+    (repeat,) = ingest_batch([item(f"copy-{tag()}.jpg", data)], policy.IMAGES, tmp_path)
+    assert repeat.duplicate_of
+    # Pillow allocated no image: the repeat was never decoded.
+    assert Image.core.get_stats()["new_count"] == 0
+
+
+def test_race_between_lookup_and_commit_is_a_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another upload commits the same bytes after our lookup: the UNIQUE index decides."""
+    t = tag()
+    data = samples.image_bytes("PNG", seed=453)
+    other = tmp_path / "other"
+    (winner,) = ingest_batch([item(f"winner-{t}.png", data)], policy.IMAGES, other)
+    real_lookup = duplicates.stored_with
+    lookups: list[str] = []
+
+    def lookup_before_the_other_commit(sha256: str) -> StoredFile | None:
+        lookups.append(sha256)
+        return None if len(lookups) == 1 else real_lookup(sha256)
+
+    monkeypatch.setattr(duplicates, "stored_with", lookup_before_the_other_commit)
+    target = tmp_path / "mine"
+    (loser,) = ingest_batch([item(f"loser-{t}.png", data)], policy.IMAGES, target)
+
+    assert len(lookups) == 2  # the first saw nothing; the second followed the IntegrityError
+    assert not loser.stored
+    assert loser.message == f"already stored as winner-{t}.png (from /images)"
+    assert loser.duplicate_of == winner.stored_name
+    assert os.listdir(target) == []  # neither the file nor its thumbnail, nor a temp file
+    assert rows_named(f"loser-{t}.png") == []
 
 
 # --- display_name ---------------------------------------------------------

@@ -215,3 +215,61 @@ def test_leftover_temp_files(tmp_path: Path) -> None:
     crashed.write_bytes(b"partial")
     assert storage.leftover_temp_files(tmp_path) == [crashed]
     assert (tmp_path / stored.name).exists()
+
+
+# --- staged files: inspected before anyone can see them ------------------------------
+
+
+def test_received_bytes_stay_a_temp_file_until_kept(tmp_path: Path) -> None:
+    data = os.urandom(CHUNK_SIZE + 5)
+    with storage.receive(io.BytesIO(data), tmp_path, ".png", max_bytes=len(data)) as received:
+        staged = received.staged
+        assert (received.size, received.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+        assert STORED_NAME.match(staged.name) and staged.name.endswith(".png")
+        # Complete on disk, but only as a temp file: nothing under the final name yet.
+        assert os.listdir(tmp_path) == [staged.temp.name]
+        assert staged.temp.name.startswith(TEMP_PREFIX)
+        assert staged.path == staged.temp
+        assert staged.path.read_bytes() == data
+        staged.keep()
+        assert os.listdir(tmp_path) == [staged.name]
+        assert staged.path == tmp_path / staged.name
+    assert received.blob() == storage.StoredBlob(staged.name, len(data), received.sha256)
+    assert (tmp_path / staged.name).read_bytes() == data
+
+
+def test_received_bytes_not_kept_are_removed(tmp_path: Path) -> None:
+    with storage.receive(io.BytesIO(b"data"), tmp_path, ".bin", max_bytes=10) as received:
+        assert received.staged.temp.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_error_while_inspecting_removes_the_temp_file(tmp_path: Path) -> None:
+    with (
+        pytest.raises(RuntimeError, match="inspection failed"),
+        storage.receive(io.BytesIO(b"data"), tmp_path, ".bin", max_bytes=10),
+    ):
+        raise RuntimeError("inspection failed")
+    assert os.listdir(tmp_path) == []
+
+
+def test_receive_too_large_leaves_nothing(tmp_path: Path) -> None:
+    with (
+        pytest.raises(TooLarge),
+        storage.receive(io.BytesIO(b"123456"), tmp_path, ".bin", max_bytes=5),
+    ):
+        pytest.fail("the block must not run for a refused stream")
+    assert os.listdir(tmp_path) == []
+
+
+def test_staging_a_derived_file(tmp_path: Path) -> None:
+    with storage.staging(tmp_path, "abc.thumb.webp") as staged:
+        with staged.writer() as out:
+            out.write(b"thumb")
+        assert os.listdir(tmp_path) == [staged.temp.name]
+        staged.keep()
+    assert os.listdir(tmp_path) == ["abc.thumb.webp"]
+    assert (tmp_path / "abc.thumb.webp").read_bytes() == b"thumb"
+    with storage.staging(tmp_path, "never.poster.jpg") as dropped, dropped.writer() as out:
+        out.write(b"poster")
+    assert os.listdir(tmp_path) == ["abc.thumb.webp"]

@@ -178,17 +178,43 @@ def progress_panel(state: State) -> rx.Component:
 
 
 def _outcome_row(outcome: Outcome) -> rx.Component:
+    """A stored file, a refusal, or a repeat of a stored file with a link to that file."""
+    duplicate = outcome.duplicate_of != ""
     return rx.hstack(
         rx.cond(
             outcome.stored,
             rx.icon("circle-check", color="var(--green-9)", size=18),
-            rx.icon("circle-x", color="var(--red-9)", size=18),
+            rx.cond(
+                duplicate,
+                rx.icon("copy", color="var(--amber-10)", size=18),
+                rx.icon("circle-x", color="var(--red-9)", size=18),
+            ),
         ),
         rx.text(outcome.name, weight="medium", trim="both"),
-        rx.text(outcome.message, color_scheme=rx.cond(outcome.stored, "gray", "red"), size="2"),
+        rx.text(
+            outcome.message,
+            color_scheme=rx.cond(outcome.stored, "gray", rx.cond(duplicate, "amber", "red")),
+            size="2",
+        ),
+        rx.cond(
+            duplicate,
+            rx.link(
+                "open the stored file",
+                href=rx.get_upload_url(outcome.duplicate_of),
+                is_external=True,
+                size="2",
+                class_name="duplicate-link",
+            ),
+        ),
         align="center",
         spacing="2",
-        class_name=rx.cond(outcome.stored, "outcome outcome-stored", "outcome outcome-rejected"),
+        class_name=rx.cond(
+            outcome.stored,
+            "outcome outcome-stored",
+            rx.cond(
+                duplicate, "outcome outcome-rejected outcome-duplicate", "outcome outcome-rejected"
+            ),
+        ),
     )
 
 
