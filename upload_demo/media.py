@@ -279,6 +279,8 @@ def inspect_video(
         logger.info("refusing a %s that does not open: %r", label, exc)
         raise Rejected(f"not a valid {label} video: the file is truncated or corrupt") from None
     with container, _DECODE_SLOTS:
+        if not container.streams:
+            raise Rejected(f"not a valid {label} video: the file is truncated or corrupt")
         if not container.streams.video:
             holds = " (it holds only audio)" if container.streams.audio else ""
             raise Rejected(f"no video stream in this {label} file{holds}")

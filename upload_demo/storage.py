@@ -61,12 +61,15 @@ class Staged:
     """A temp file in the upload dir that becomes ``name`` only when kept.
 
     Until ``keep`` it is a ``.partial-`` file nobody links to, so a crash at
-    any point before leaves only a temp file for the start-up clean-up.
+    any point before leaves only a temp file for the start-up clean-up. The
+    file stays open (``fd``) for as long as it is staged, so anything tied to
+    the open descriptor, such as a lock, lasts until it is kept or dropped.
     """
 
     directory: Path
     name: str
     temp: Path
+    fd: int
     kept: bool = False
 
     @property
@@ -77,10 +80,10 @@ class Staged:
     @contextlib.contextmanager
     def writer(self) -> Iterator[BinaryIO]:
         """Write the temp file; it is flushed and fsynced before ``keep`` can publish it."""
-        with open(self.temp, "wb") as out:
+        with os.fdopen(self.fd, "wb", closefd=False) as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            os.fsync(self.fd)
 
     def keep(self) -> None:
         """Publish the file under its final name (an atomic same-directory rename)."""
@@ -94,13 +97,15 @@ def staging(directory: Path, name: str) -> Iterator[Staged]:
     """A Staged file for ``name``; its temp file is removed unless it was kept."""
     directory.mkdir(parents=True, exist_ok=True)
     fd, temp = _open_temp(directory)
-    os.close(fd)
-    staged = Staged(directory=directory, name=name, temp=Path(temp))
+    staged = Staged(directory=directory, name=name, temp=Path(temp), fd=fd)
     try:
         yield staged
     finally:
-        if not staged.kept:
-            staged.temp.unlink(missing_ok=True)
+        try:
+            if not staged.kept:
+                staged.temp.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,6 +24,7 @@ import sqlmodel
 
 from tests import client, samples
 from upload_demo import policy
+from upload_demo.media import POSTER_SUFFIX, THUMB_SUFFIX
 from upload_demo.models import StoredFile
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.one_step import OneStepState
@@ -42,7 +43,12 @@ def tag() -> str:
 
 
 def listing(directory: Path) -> set[str]:
-    return set(os.listdir(directory))
+    """The upload dir's files, temp files included, without derived previews.
+
+    Thumbnails and posters are checked in test_media_uploads.py, and the last
+    test here proves every preview left in the dir belongs to a stored file.
+    """
+    return {n for n in os.listdir(directory) if not n.endswith((THUMB_SUFFIX, POSTER_SUFFIX))}
 
 
 def rows_by_stored_name(*stored_names: str) -> dict[str, StoredFile]:
@@ -451,11 +457,21 @@ def test_unknown_handler(backend_url: str, upload_dir: Path, handler: str) -> No
 
 
 def test_upload_dir_holds_only_stored_files(upload_dir: Path, backend_url: str) -> None:
-    """After all of the above: no temp files, no directories, only random names."""
-    for name in listing(upload_dir):
+    """After all of the above: no temp files, no directories, only random names.
+
+    Previews are there only beside their file and named by its record.
+    """
+    names = set(os.listdir(upload_dir))
+    previews = names - listing(upload_dir)
+    for name in names - previews:
         assert not (upload_dir / name).is_dir(), name
         assert not name.startswith(".partial-"), name
         assert STORED_NAME.match(name), name
+    with rx.session() as session:
+        query = sqlmodel.select(StoredFile).where(StoredFile.preview_name.in_(previews))
+        owners = {row.preview_name: row.stored_name for row in session.exec(query).all()}
+    assert set(owners) == previews
+    assert set(owners.values()) <= names
 
 
 def test_text_file_named_mov_is_refused_on_video(backend_url: str, upload_dir: Path) -> None:

@@ -180,11 +180,13 @@ def _flip_a_byte_in_the_middle(data: bytes) -> bytes:
         (lambda: _truncated(samples.noisy_png(60_000)), "PNG"),
         (lambda: _flip_a_byte_in_the_middle(samples.noisy_png(60_000)), "PNG"),
         (lambda: samples.noisy_png(60_000)[:40], "PNG"),
+        # Pixels complete, end missing: loading succeeds, only verify() notices.
+        (lambda: samples.noisy_png(60_000)[:-12], "PNG"),
         (lambda: _truncated(samples.photo_jpeg((600, 400))), "JPEG"),
         (lambda: _truncated(samples.image_bytes("GIF", size=(300, 200))), "GIF"),
         (lambda: _truncated(samples.photo_webp()), "WebP"),
     ],
-    ids=["png-truncated", "png-bad-crc", "png-header-only", "jpeg", "gif", "webp"],
+    ids=["png-truncated", "png-bad-crc", "png-header-only", "png-no-end", "jpeg", "gif", "webp"],
 )
 def test_truncated_or_corrupt_image_is_refused(tmp_path: Path, make, label: str) -> None:
     data = make()
