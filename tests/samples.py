@@ -80,8 +80,9 @@ def html_bytes(text: str = "hello") -> bytes:
 def photo(size: tuple[int, int], seed: int = 0) -> Image.Image:
     """Photo-like content: smooth shapes and gradients with fine grain, not a flat colour.
 
-    Built from a coarse random grid scaled up smoothly, plus noise; JPEG
-    compresses it about as much as a real photo.
+    Built from a coarse random grid scaled up smoothly, plus sensor-like
+    grain; at 6000 × 4000 and quality 90 the JPEG is about 8 MB, like a
+    24-megapixel camera's.
     """
     import random
 
@@ -90,8 +91,8 @@ def photo(size: tuple[int, int], seed: int = 0) -> Image.Image:
     coarse = (max(2, width // 150), max(2, height // 150))
     base = Image.frombytes("RGB", coarse, rng.randbytes(coarse[0] * coarse[1] * 3))
     base = base.resize(size, Image.Resampling.BICUBIC)
-    grain = Image.effect_noise(size, 24).convert("RGB")
-    return Image.blend(base, grain, 0.12)
+    grain = Image.effect_noise(size, 40).convert("RGB")
+    return Image.blend(base, grain, 0.2)
 
 
 def photo_jpeg(size: tuple[int, int], seed: int = 0, quality: int = 90) -> bytes:

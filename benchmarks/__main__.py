@@ -1,0 +1,128 @@
+"""Run the benchmarks, print one table, save the results as JSON.
+
+python -m benchmarks                 # every benchmark, 7 runs per case
+python -m benchmarks --quick         # 3 runs per case
+python -m benchmarks --repeat 11 --only thumbnail
+python -m benchmarks --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks import thumbnail  # noqa: F401  (registers itself)
+from benchmarks.registry import BENCHMARKS, Options, Result
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer runs (3 per case)")
+    parser.add_argument("--repeat", type=int, help="runs per case (default 7, or 3 with --quick)")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(BENCHMARKS), help="run only these (repeatable)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--no-save", action="store_true", help="do not write a JSON file")
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 3:
+        parser.error("--repeat must be at least 3 (a median of fewer says little)")
+    return args
+
+
+def _megabytes(value: int | None) -> str:
+    return "" if value is None else f"{value / 1_000_000:.1f} MB"
+
+
+def table(results: list[Result]) -> str:
+    """Every result as one plain-text table, times in milliseconds."""
+    header = ["benchmark", "case", "median", "min", "max", "runs", "peak memory", "note"]
+    rows = [
+        [
+            r.benchmark,
+            r.case,
+            f"{r.median * 1000:.1f} ms",
+            f"{min(r.seconds) * 1000:.1f} ms",
+            f"{max(r.seconds) * 1000:.1f} ms",
+            str(len(r.seconds)),
+            _megabytes(r.peak_memory_bytes),
+            r.note,
+        ]
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    numeric = {2, 3, 4, 5, 6}
+
+    def line(row: list[str]) -> str:
+        cells = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _machine() -> dict[str, Any]:
+    import av
+    import PIL
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "pillow": PIL.__version__,
+        "av": av.__version__,
+    }
+
+
+def save(results: list[Result], options: Options, started: datetime.datetime) -> Path:
+    """Write the run to results/run-<UTC time>.json (atomically) and return its path."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"run-{started:%Y%m%dT%H%M%SZ}.json"
+    document = {
+        "started": started.isoformat(),
+        "options": {"repeat": options.repeat, "quick": options.quick},
+        "machine": _machine(),
+        "results": [r.as_json() for r in results],
+    }
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(document, indent=2) + "\n")
+    temp.replace(path)
+    return path
+
+
+def main(argv: list[str]) -> int:
+    """Run the chosen benchmarks; 0 when all ran."""
+    args = _parse(argv)
+    if args.list:
+        for bench in BENCHMARKS.values():
+            print(f"{bench.name:12} {bench.description}")
+        return 0
+    options = Options(repeat=args.repeat or (3 if args.quick else 7), quick=args.quick)
+    started = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    results: list[Result] = []
+    for name in args.only or list(BENCHMARKS):
+        bench = BENCHMARKS[name]
+        print(f"running {name}: {bench.description} ({options.repeat} runs per case)…", flush=True)
+        results.extend(bench.run(options))
+    print()
+    print(table(results))
+    if not args.no_save:
+        print(f"\nsaved {save(results, options, started).relative_to(Path.cwd())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,92 @@
+"""The benchmarks the runner knows, and what each one reports.
+
+A benchmark is a function taking the run's Options and returning Results;
+``@benchmark(name, description)`` registers it. The runner prints every
+result in one table and saves them together as JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How hard to measure: runs per case, and whether this is a quick run."""
+
+    repeat: int
+    quick: bool
+
+
+@dataclasses.dataclass
+class Result:
+    """One case of one benchmark: its run times in seconds and what else was measured."""
+
+    benchmark: str
+    case: str
+    seconds: list[float]
+    peak_memory_bytes: int | None = None
+    note: str = ""
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        """Median run time in seconds."""
+        return statistics.median(self.seconds)
+
+    def as_json(self) -> dict[str, Any]:
+        """The result with its summary statistics, ready for ``json.dump``."""
+        return {
+            "benchmark": self.benchmark,
+            "case": self.case,
+            "runs": len(self.seconds),
+            "median_s": self.median,
+            "min_s": min(self.seconds),
+            "max_s": max(self.seconds),
+            "seconds": self.seconds,
+            "peak_memory_bytes": self.peak_memory_bytes,
+            "note": self.note,
+            **self.extra,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Benchmark:
+    """A registered benchmark."""
+
+    name: str
+    description: str
+    run: Callable[[Options], list[Result]]
+
+
+BENCHMARKS: dict[str, Benchmark] = {}
+
+
+def benchmark(
+    name: str, description: str
+) -> Callable[[Callable[[Options], list[Result]]], Callable[[Options], list[Result]]]:
+    """Register the decorated function under ``name``."""
+
+    def register(run: Callable[[Options], list[Result]]) -> Callable[[Options], list[Result]]:
+        if name in BENCHMARKS:
+            raise ValueError(f"benchmark {name!r} is registered twice")
+        BENCHMARKS[name] = Benchmark(name, description, run)
+        return run
+
+    return register
+
+
+def time_runs(action: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls, after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        action()
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        seconds.append(time.perf_counter() - start)
+    return seconds

@@ -1,0 +1,107 @@
+"""How long a 320 px thumbnail of a 24-megapixel JPEG takes, with and without draft mode.
+
+Draft mode lets libjpeg decode at 1/2, 1/4 or 1/8 scale straight from the
+DCT coefficients; without it the whole 6000 × 4000 image is decoded and
+then shrunk. Each case runs in this process for its timings, and once more
+in a fresh process for its peak memory (how far the peak RSS rises).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+from benchmarks.registry import Options, Result, benchmark, time_runs
+from tests.samples import photo_jpeg
+from upload_demo import filetypes, media
+
+SIZE = (6000, 4000)
+
+
+def _thumbnail(path: Path, *, draft: bool) -> bytes:
+    out = io.BytesIO()
+    with Image.open(path) as img:
+        media.make_thumbnail(img, draft=draft).save(out, format="WEBP", quality=80)
+    return out.getvalue()
+
+
+def _draft(path: Path) -> object:
+    return _thumbnail(path, draft=True)
+
+
+def _full(path: Path) -> object:
+    return _thumbnail(path, draft=False)
+
+
+def _upload_check(path: Path) -> object:
+    return media.inspect_image(path, filetypes.JPEG, [filetypes.JPEG], io.BytesIO())
+
+
+CASES: dict[str, tuple[str, Callable[[Path], object]]] = {
+    "draft": ("draft mode (reduced decode)", _draft),
+    "full": ("full decode, then shrink", _full),
+    "upload": ("the upload's whole check (verify + draft)", _upload_check),
+}
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def _peak_memory_growth(path: str, case: str) -> int | None:
+    """Run in a fresh process: how far one run lifts the peak RSS above the RSS before, in bytes.
+
+    Linux only: writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+    (``ru_maxrss`` will not do: a spawned process inherits its parent's peak.)
+    """
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        before = _status_kib("VmRSS")
+    except OSError:
+        return None
+    CASES[case][1](Path(path))
+    return (_status_kib("VmHWM") - before) * 1024
+
+
+def _measure_memory(path: Path, case: str) -> int | None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_peak_memory_growth, str(path), case).result()
+
+
+@benchmark("thumbnail", "320 px WebP thumbnail of a 24 MP JPEG: draft mode vs full decode")
+def run(options: Options) -> list[Result]:
+    """Time each case ``options.repeat`` times on one generated 24 MP photo."""
+    with tempfile.TemporaryDirectory(prefix="bench-thumbnail-") as tmp:
+        path = Path(tmp) / "photo.jpg"
+        path.write_bytes(photo_jpeg(SIZE, seed=24))
+        file_bytes = path.stat().st_size
+        thumb_size = Image.open(io.BytesIO(_draft(path))).size
+        results = []
+        for case, (label, action) in CASES.items():
+            results.append(
+                Result(
+                    benchmark="thumbnail",
+                    case=label,
+                    seconds=time_runs(lambda action=action: action(path), options.repeat),
+                    peak_memory_bytes=_measure_memory(path, case),
+                    extra={
+                        "image": f"{SIZE[0]}x{SIZE[1]} JPEG, {file_bytes} bytes",
+                        "thumbnail": f"{thumb_size[0]}x{thumb_size[1]} WebP",
+                    },
+                )
+            )
+    draft, full = results[0], results[1]
+    ratio = full.median / draft.median
+    full.note = f"{ratio:.1f}× the draft-mode time"
+    full.extra["ratio_to_draft"] = ratio
+    return results
