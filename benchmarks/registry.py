@@ -80,13 +80,19 @@ def benchmark(
     return register
 
 
-def time_runs(action: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]:
-    """Wall-clock seconds of ``repeat`` calls, after ``warmup`` untimed ones."""
-    for _ in range(warmup):
-        action()
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        seconds.append(time.perf_counter() - start)
+def time_runs(
+    actions: dict[str, Callable[[], object]], repeat: int, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Wall-clock seconds of ``repeat`` calls of each action, after ``warmup`` untimed rounds.
+
+    The actions take turns (a, b, c, a, b, c, ...), so a busy moment on a
+    shared machine slows every case alike and their ratios stay fair.
+    """
+    seconds: dict[str, list[float]] = {name: [] for name in actions}
+    for round_number in range(warmup + repeat):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            if round_number >= warmup:
+                seconds[name].append(time.perf_counter() - start)
     return seconds

@@ -2,8 +2,8 @@
 
 Draft mode lets libjpeg decode at 1/2, 1/4 or 1/8 scale straight from the
 DCT coefficients; without it the whole 6000 × 4000 image is decoded and
-then shrunk. Each case runs in this process for its timings, and once more
-in a fresh process for its peak memory (how far the peak RSS rises).
+then shrunk. The cases take turns in this process for their timings, and each
+runs once more in a fresh process for its peak memory (how far the peak RSS rises).
 """
 
 from __future__ import annotations
@@ -86,20 +86,23 @@ def run(options: Options) -> list[Result]:
         path.write_bytes(photo_jpeg(SIZE, seed=24))
         file_bytes = path.stat().st_size
         thumb_size = Image.open(io.BytesIO(_draft(path))).size
-        results = []
-        for case, (label, action) in CASES.items():
-            results.append(
-                Result(
-                    benchmark="thumbnail",
-                    case=label,
-                    seconds=time_runs(lambda action=action: action(path), options.repeat),
-                    peak_memory_bytes=_measure_memory(path, case),
-                    extra={
-                        "image": f"{SIZE[0]}x{SIZE[1]} JPEG, {file_bytes} bytes",
-                        "thumbnail": f"{thumb_size[0]}x{thumb_size[1]} WebP",
-                    },
-                )
+        seconds = time_runs(
+            {case: (lambda action=action: action(path)) for case, (_, action) in CASES.items()},
+            options.repeat,
+        )
+        results = [
+            Result(
+                benchmark="thumbnail",
+                case=label,
+                seconds=seconds[case],
+                peak_memory_bytes=_measure_memory(path, case),
+                extra={
+                    "image": f"{SIZE[0]}x{SIZE[1]} JPEG, {file_bytes} bytes",
+                    "thumbnail": f"{thumb_size[0]}x{thumb_size[1]} WebP",
+                },
             )
+            for case, (label, _) in CASES.items()
+        ]
     draft, full = results[0], results[1]
     ratio = full.median / draft.median
     full.note = f"{ratio:.1f}× the draft-mode time"
