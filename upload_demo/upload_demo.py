@@ -1,14 +1,37 @@
-"""The app: pages and their routes, nothing else."""
+"""The app: pages and their routes, the upload guard in front, start-up clean-up."""
 
 import reflex as rx
+from reflex.utils.format import format_event_handler
 
+from upload_demo import guard
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
+from upload_demo.upload_state import UploadPageState, report_refusal
 
-app = rx.App()
+#: Every page State with an upload handler, by the handler's name in the
+#: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
+UPLOAD_STATES: dict[str, type[UploadPageState]] = {
+    format_event_handler(state.handle_upload): state
+    for state in (ImagesState, VideoState, RestrictedState, OneStepState)
+}
+
+
+async def _tell_page(refusal: guard.Refusal) -> None:
+    await report_refusal(app, UPLOAD_STATES[refusal.handler], refusal)
+
+
+app = rx.App(
+    api_transformer=[
+        guard.transformer(
+            path=guard.upload_path(),
+            policies={name: state.policy for name, state in UPLOAD_STATES.items()},
+            on_refused=_tell_page,
+        ),
+    ],
+)
 
 app.add_page(home_page, route="/", title="upload_demo", on_load=HomeState.load_totals)
 app.add_page(
