@@ -9,6 +9,7 @@ file, never a partial one. Everything here blocks: call it from a thread.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import os
 import secrets
@@ -94,6 +95,9 @@ def write_stream(
 def _open_temp(directory: Path) -> tuple[int, str]:
     path = directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    # Held until the file is closed (the kernel drops it if the process dies): clean-ups
+    # leave a locked temp file alone (see maintenance.py).
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd, str(path)
 
 

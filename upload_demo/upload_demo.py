@@ -1,9 +1,15 @@
 """The app: pages and their routes, the upload guard in front, start-up clean-up."""
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import reflex as rx
 from reflex.utils.format import format_event_handler
 
-from upload_demo import guard
+from upload_demo import guard, maintenance
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
@@ -21,6 +27,20 @@ UPLOAD_STATES: dict[str, type[UploadPageState]] = {
 
 async def _tell_page(refusal: guard.Refusal) -> None:
     await report_refusal(app, UPLOAD_STATES[refusal.handler], refusal)
+
+
+@contextlib.asynccontextmanager
+async def remove_crash_leftovers() -> AsyncIterator[None]:
+    """Before serving, remove temp files a crashed upload left in the upload dir.
+
+    Only files no live process is writing go (see maintenance.py): another
+    worker's upload in progress holds its temp file's lock and is left alone.
+    """
+    directory = Path(rx.get_upload_dir())
+    removed = await asyncio.to_thread(maintenance.remove_leftover_temp_files, directory)
+    for path in removed:
+        logging.getLogger(__name__).warning("removed a crashed upload's temp file %s", path)
+    yield
 
 
 app = rx.App(
@@ -50,3 +70,5 @@ app.add_page(
     title="One-step · upload_demo",
     on_load=OneStepState.load_items,
 )
+
+app.register_lifespan_task(remove_crash_leftovers)

@@ -291,7 +291,7 @@ def test_at_the_limit_passes_one_byte_more_is_refused(backend_url: str, upload_d
 def test_small_upload_with_attempt_header_is_stored(backend_url: str, upload_dir: Path) -> None:
     """The page's Upload-Attempt header and bound argument are harmless to the server."""
     t = tag()
-    png = samples.image_bytes("PNG", seed=4242)
+    png = samples.image_bytes("PNG", seed=9300)
     headers = {
         "Reflex-Client-Token": str(uuid.uuid4()),
         "Reflex-Event-Handler": client.handler_name(ImagesState.handle_upload),
@@ -355,7 +355,7 @@ def existing_targets(upload_dir: Path) -> set[Path]:
 def test_traversal_name_stays_in_the_upload_dir(
     backend_url: str, upload_dir: Path, raw_name: str
 ) -> None:
-    data = samples.image_bytes("PNG", seed=5000 + TRAVERSAL_NAMES.index(raw_name))
+    data = samples.image_bytes("PNG", seed=9000 + TRAVERSAL_NAMES.index(raw_name))
     targets_before = existing_targets(upload_dir)
     before = listing(upload_dir)
 
@@ -399,7 +399,7 @@ PARAMETER_TRICKS = [
 )
 def test_filename_parameter_tricks(backend_url: str, upload_dir: Path, case: int) -> None:
     params, shown = PARAMETER_TRICKS[case]
-    body, content_type, data = _disposition_case(params, seed=5100 + case)
+    body, content_type, data = _disposition_case(params, seed=9100 + case)
     before = listing(upload_dir)
     response = client.post_multipart(backend_url, ImagesState.handle_upload, body, content_type)
     assert response.status_code == 200, response.text[:300]
@@ -416,7 +416,7 @@ def test_extended_filename_alone_is_not_a_file(backend_url: str, upload_dir: Pat
     Reflex answers 500 here (its handler finds a text field where files were
     expected) before our handler runs; what matters is that nothing was created.
     """
-    body, content_type, _ = _disposition_case(b"filename*=UTF-8''..%2F..%2Fx", seed=5200)
+    body, content_type, _ = _disposition_case(b"filename*=UTF-8''..%2F..%2Fx", seed=9200)
     before, rows_before = listing(upload_dir), row_count()
     targets_before = existing_targets(upload_dir)
     response = client.post_multipart(backend_url, ImagesState.handle_upload, body, content_type)
