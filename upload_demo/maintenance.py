@@ -299,8 +299,17 @@ def _describe_db() -> str:
     return url
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line; returns the exit status."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    directory: Path | None = None,
+    session_factory: SessionFactory = rx.session,
+) -> int:
+    """The command line; returns the exit status.
+
+    ``directory`` and ``session_factory`` default to the app's configured upload
+    dir and database.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m upload_demo.maintenance",
         description="Check that stored files and database records match; optionally repair.",
@@ -325,10 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    directory = Path(rx.get_upload_dir()).resolve()
+    if directory is None:
+        directory = Path(rx.get_upload_dir()).resolve()
     print(f"Upload dir: {directory}")
-    print(f"Database:   {_describe_db()}")
-    report = scan(directory, grace_s=args.grace)
+    if session_factory is rx.session:
+        print(f"Database:   {_describe_db()}")
+    report = scan(directory, grace_s=args.grace, session_factory=session_factory)
     for line in format_report(directory, report):
         print(line)
     if not report.problems:
@@ -337,13 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.repair:
         print(f"Found {report.problems} problem(s). Run with --repair to fix them.")
         return 1
-    done = repair(directory, report)
+    done = repair(directory, report, session_factory=session_factory)
     print(
         f"Repaired: removed {len(done.files_removed)} file(s) without a record and "
         f"{len(done.temp_removed)} temporary file(s), deleted {len(done.records_deleted)} "
         f"record(s) without a file, cleared {len(done.previews_cleared)} missing preview(s)."
     )
-    after = scan(directory, grace_s=args.grace)
+    after = scan(directory, grace_s=args.grace, session_factory=session_factory)
     if after.problems:
         for line in format_report(directory, after):
             print(line)

@@ -265,8 +265,10 @@ async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Ref
     """Deliver the upload guard's refusal to the page as an ``upload_refused`` event.
 
     The event goes through Reflex's own queue for the client's token, like any
-    event from the browser, so the State changes under its lock and the
-    change reaches the page over its websocket.
+    event from the browser, so the State changes under its lock and the change
+    reaches the page over its websocket at once. (The alternative, the guard
+    keeping refusals in a dict for ``request_open`` to consult, would hold
+    state outside Reflex, per process, and only show on the watcher's next tick.)
     """
     event = Event(
         name=format_event_handler(state.upload_refused),

@@ -145,10 +145,21 @@ class SlowUpload:
         self.answer += data
         return True
 
+    def _complete(self) -> bool:
+        head, sep, body = self.answer.partition(b"\r\n\r\n")
+        if not sep:
+            return False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                return len(body) >= int(value)
+        return False
+
     def _read_rest(self) -> None:
+        """Read the answer to its end (the server may keep the connection open)."""
         self.sock.settimeout(10)
         try:
-            while chunk := self.sock.recv(65536):
+            while not self._complete() and (chunk := self.sock.recv(65536)):
                 self.answer += chunk
         except (ConnectionResetError, TimeoutError):
             pass

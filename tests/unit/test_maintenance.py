@@ -207,39 +207,56 @@ def test_a_temp_file_just_created_is_left_alone(store: Store) -> None:
     assert maintenance.remove_leftover_temp_files(store.directory) == [temp]
 
 
-def _run(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
+def test_check_then_repair_then_check(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command's three steps and exit codes, run in this process on this store."""
+    names = corrupt(store)
+
+    def run(*args: str) -> tuple[int, str]:
+        status = maintenance.main(
+            ["check", *args], directory=store.directory, session_factory=store.session
+        )
+        return status, capsys.readouterr().out
+
+    status, out = run()
+    assert status == 1
+    assert "Found 4 problem(s). Run with --repair to fix them." in out
+    for key in ("orphan", "gone", "thumbless", "temp"):
+        assert names[key] in out
+    assert (store.directory / names["orphan"]).exists()  # a check changes nothing
+
+    status, out = run("--repair")
+    assert status == 0, out
+    assert "Repaired: removed 2 file(s) without a record and 1 temporary file(s)" in out
+    assert "Clean now." in out
+    assert not (store.directory / names["orphan"]).exists()
+
+    status, out = run()
+    assert status == 0, out
+    assert "Clean: every file has its record and every record its file." in out
+
+
+def test_the_real_module_reports_and_exits_1(store: Store) -> None:
+    """The module run as a command, configured from the environment like the app.
+
+    (The SIGKILL test runs it on a clean store and gets 0.)
+    """
+    names = corrupt(store)
     env = {
         **os.environ,
         "REFLEX_UPLOADED_FILES_DIR": str(store.directory),
         "REFLEX_DB_URL": store.db_url,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "upload_demo.maintenance", "check", *args],
+    found = subprocess.run(
+        [sys.executable, "-m", "upload_demo.maintenance", "check"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
-
-
-@pytest.mark.slow
-def test_the_command_exit_codes(store: Store) -> None:
-    names = corrupt(store)
-
-    found = _run(store)
     assert found.returncode == 1, found.stdout + found.stderr
     assert f"Upload dir: {store.directory}" in found.stdout
-    assert "Found 4 problem(s). Run with --repair to fix them." in found.stdout
+    assert f"Database:   {store.db_url}" in found.stdout
+    assert "Found 4 problem(s)." in found.stdout
     for key in ("orphan", "gone", "thumbless", "temp"):
         assert names[key] in found.stdout
-    assert (store.directory / names["orphan"]).exists()  # a check changes nothing
-
-    repaired = _run(store, "--repair")
-    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
-    assert "Clean now." in repaired.stdout
-    assert not (store.directory / names["orphan"]).exists()
-
-    clean = _run(store)
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "Clean: every file has its record and every record its file." in clean.stdout
