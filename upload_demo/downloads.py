@@ -35,11 +35,17 @@ _UNSAFE_ASCII = set('"\\/')
 
 
 def ascii_fallback(name: str, default: str) -> str:
-    """``name`` reduced to printable ASCII for old clients: accents dropped, quotes replaced."""
+    """``name`` in printable ASCII for old clients: accents dropped, quotes and slashes replaced.
+
+    A name with nothing left of its stem (all CJK, say) falls back to ``default``.
+    """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     safe = "".join("_" if ch in _UNSAFE_ASCII or not ch.isprintable() else ch for ch in folded)
-    safe = safe.strip(" .")
-    return safe if safe.strip("_") else default
+    safe = safe.strip()
+    stem = safe.rsplit(".", 1)[0]
+    if not any(ch.isalnum() for ch in stem):
+        return default
+    return safe.strip(".")
 
 
 def content_disposition(name: str, default: str) -> str:

@@ -115,9 +115,10 @@ def file_dialog(item: FileView, trigger: rx.Component) -> rx.Component:
             ),
             rx.box(_full_view(item), margin_y="1em"),
             rx.hstack(
-                rx.link(
-                    rx.button(rx.icon("download", size=16), "Download", variant="soft"),
-                    href=download_url(item),
+                rx.button(
+                    rx.el.a(rx.icon("download", size=16), "Download", href=download_url(item)),
+                    as_child=True,
+                    variant="soft",
                 ),
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
                 justify="end",

@@ -341,7 +341,7 @@ def _row(item: FileView) -> rx.Component:
                     rx.badge("from /" + item.page, variant="outline", color_scheme="gray"),
                     rx.badge(item.content_type, variant="soft", color_scheme="gray"),
                     wrap="wrap",
-                    gap="1",
+                    spacing="1",
                 ),
                 rx.text(
                     item.size_text,
@@ -357,25 +357,25 @@ def _row(item: FileView) -> rx.Component:
                 flex="1",
                 min_width="0",
             ),
-            rx.hstack(
-                rx.link(
-                    rx.icon_button(
+            rx.flex(
+                rx.icon_button(
+                    rx.el.a(
                         rx.icon("download", size=16),
-                        variant="soft",
+                        href=download_url(item),
                         aria_label="Download " + item.name,
-                        title="Download",
-                        as_child=False,
+                        title="Download under the original name",
                     ),
-                    href=download_url(item),
+                    as_child=True,
+                    variant="soft",
                     class_name="library-download",
                 ),
                 _delete_button(item),
+                direction=rx.breakpoints(initial="column", sm="row"),
                 spacing="2",
             ),
             align="center",
-            gap="3",
+            spacing="3",
             width="100%",
-            wrap=rx.breakpoints(initial="wrap", sm="nowrap"),
         ),
         width="100%",
         class_name="library-row",
