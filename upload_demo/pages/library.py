@@ -162,7 +162,9 @@ class LibraryState(rx.State):
         }
         query = urlencode({key: value for key, value in params.items() if value})
         suffix = json.dumps(f"?{query}" if query else "")
+        # Only while the tab still shows the library: the reply may land after a navigation.
         return rx.call_script(
+            "if (/\\/library\\/?$/.test(window.location.pathname)) "
             "window.history.replaceState(window.history.state, '', "
             f"window.location.pathname + {suffix})"
         )
