@@ -9,9 +9,10 @@ from pathlib import Path
 import reflex as rx
 from reflex.utils.format import format_event_handler
 
-from upload_demo import guard, maintenance
+from upload_demo import downloads, guard, maintenance
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
+from upload_demo.pages.library import LibraryState, library_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
@@ -43,8 +44,11 @@ async def remove_crash_leftovers() -> AsyncIterator[None]:
     yield
 
 
+# Later entries wrap earlier ones: downloads.api adds GET /download/{id}, and the guard
+# sits in front of everything, so it sees every upload request first.
 app = rx.App(
     api_transformer=[
+        downloads.api,
         guard.transformer(
             path=guard.upload_path(),
             policies={name: state.policy for name, state in UPLOAD_STATES.items()},
@@ -69,6 +73,9 @@ app.add_page(
     route="/one-step",
     title="One-step · upload_demo",
     on_load=OneStepState.load_items,
+)
+app.add_page(
+    library_page, route="/library", title="Library · upload_demo", on_load=LibraryState.load
 )
 
 app.register_lifespan_task(remove_crash_leftovers)
