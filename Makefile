@@ -21,6 +21,7 @@ DEV_STAMP := $(VENV)/.stamp-requirements-dev
 PYTEST_ARGS ?=
 RUN_ARGS ?=
 BENCH_ARGS ?=
+CHECK_ARGS ?=
 
 # Keep Reflex's user dir and every download cache inside the checkout.
 export REFLEX_DIR ?= $(TOOLS)/reflex
@@ -63,7 +64,7 @@ endif
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # ---------------------------------------------------------------------------
-.PHONY: help setup setup-dev js-runtime browser run test lint format bench clean distclean
+.PHONY: help setup setup-dev js-runtime browser run test lint format bench check-files clean distclean
 
 help:
 	@echo "make run        set up (venv, deps, JS runtime), migrate the database, start reflex run"
@@ -73,6 +74,7 @@ help:
 	@echo "make lint       ruff format --check and ruff check"
 	@echo "make format     ruff check --fix and ruff format (rewrites files)"
 	@echo "make bench      run the benchmarks (BENCH_ARGS for options)"
+	@echo "make check-files  do stored files and database records match? (CHECK_ARGS=--repair fixes)"
 	@echo "make setup      venv + runtime deps + JS runtime (setup-dev: + test/lint deps)"
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
 	@echo "JS runtime: $(JS_RUNTIME)"
@@ -173,6 +175,10 @@ else
 bench:
 	@echo "No benchmarks yet (benchmarks/__main__.py does not exist)."
 endif
+
+# Exit status 1 when files and records disagree; CHECK_ARGS=--repair fixes them.
+check-files: $(RUN_STAMP)
+	$(PY) -m upload_demo.maintenance check $(CHECK_ARGS)
 
 # Build and test artefacts only: never the database or uploaded files.
 clean:

@@ -15,8 +15,8 @@ from reflex_base.utils.format import format_event_handler
 
 
 def handler_name(handler: Any) -> str:
-    """The ``Reflex-Event-Handler`` header value for a State's event handler."""
-    return format_event_handler(handler)
+    """The ``Reflex-Event-Handler`` header value for a State's event handler (or a raw name)."""
+    return handler if isinstance(handler, str) else format_event_handler(handler)
 
 
 def post_upload(
@@ -77,16 +77,42 @@ def multipart_body(
     httpx percent-escapes control characters in names; a hostile client need
     not, so this sends NUL, other control bytes and raw UTF-8 as they are.
     """
-    boundary = uuid.uuid4().hex
-    body = bytearray()
+    parts = []
     for name, data in files:
         raw_name = name.encode() if isinstance(name, str) else name
+        parts.append((f'form-data; name="{field}"; filename="'.encode() + raw_name + b'"', data))
+    return multipart_parts(parts)
+
+
+def multipart_parts(parts: list[tuple[bytes, bytes]]) -> tuple[bytes, str]:
+    """A multipart body from (raw Content-Disposition value, content) pairs."""
+    boundary = uuid.uuid4().hex
+    body = bytearray()
+    for disposition, data in parts:
         body += f"--{boundary}\r\n".encode()
-        body += f'Content-Disposition: form-data; name="{field}"; filename="'.encode()
-        body += raw_name + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        body += b"Content-Disposition: " + disposition + b"\r\n"
+        body += b"Content-Type: application/octet-stream\r\n\r\n"
         body += data + b"\r\n"
     body += f"--{boundary}--\r\n".encode()
     return bytes(body), f"multipart/form-data; boundary={boundary}"
+
+
+def post_multipart(
+    backend_url: str,
+    handler: Any,
+    body: bytes,
+    content_type: str,
+    *,
+    token: str | None = None,
+    timeout: float = 60,
+) -> httpx.Response:
+    """POST a ready-made multipart body to the upload endpoint."""
+    headers = {
+        "Reflex-Client-Token": token or str(uuid.uuid4()),
+        "Reflex-Event-Handler": handler_name(handler),
+        "Content-Type": content_type,
+    }
+    return httpx.post(f"{backend_url}/_upload", headers=headers, content=body, timeout=timeout)
 
 
 def post_raw_upload(
@@ -99,9 +125,4 @@ def post_raw_upload(
 ) -> httpx.Response:
     """Like ``post_upload``, with names sent unescaped (see ``multipart_body``)."""
     body, content_type = multipart_body(files)
-    headers = {
-        "Reflex-Client-Token": token or str(uuid.uuid4()),
-        "Reflex-Event-Handler": handler_name(handler),
-        "Content-Type": content_type,
-    }
-    return httpx.post(f"{backend_url}/_upload", headers=headers, content=body, timeout=timeout)
+    return post_multipart(backend_url, handler, body, content_type, token=token, timeout=timeout)

@@ -16,12 +16,19 @@ def _utcnow() -> datetime.datetime:
 class StoredFile(rx.Model, table=True):
     """One stored upload. The user's file name lives here only, never on disk."""
 
+    # The library sorts by name case-insensitively; this expression index serves it.
+    __table_args__ = (
+        sqlalchemy.Index(
+            "ix_storedfile_original_name_lower", sqlalchemy.text("lower(original_name)")
+        ),
+    )
+
     original_name: str
     stored_name: str = sqlmodel.Field(unique=True)
     kind: str = sqlmodel.Field(index=True)
     content_type: str
     # BigInteger: multi-gigabyte files overflow a 32-bit column on PostgreSQL.
-    size: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
+    size: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger, index=True)
     # Unique: the same bytes are stored once; a second upload is reported as a duplicate.
     sha256: str = sqlmodel.Field(unique=True)
     source_page: str = sqlmodel.Field(index=True)

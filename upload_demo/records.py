@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
+from typing import Any
 
 import reflex as rx
 import sqlmodel
 
 from upload_demo import storage
 from upload_demo.models import StoredFile
+
+logger = logging.getLogger(__name__)
 
 
 def commit_or_discard(record: StoredFile, directory: Path) -> StoredFile:
@@ -63,3 +68,135 @@ def totals_by_page() -> dict[str, tuple[int, int]]:
     ).group_by(StoredFile.source_page)
     with rx.session() as session:
         return {page: (int(n), int(b or 0)) for page, n, b in session.exec(query).all()}
+
+
+# --- the library: filtered, sorted, paginated in the database ----------------
+
+#: Sort keys the library offers, each with a tie-breaker on id so pages never overlap.
+#: Names sort by lower(original_name) (an expression index serves it); SQLite's
+#: lower() folds ASCII letters only, PostgreSQL's folds every letter.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (StoredFile.created_at.desc(), StoredFile.id.desc()),
+    "oldest": (StoredFile.created_at.asc(), StoredFile.id.asc()),
+    "largest": (StoredFile.size.desc(), StoredFile.id.desc()),
+    "smallest": (StoredFile.size.asc(), StoredFile.id.asc()),
+    "name": (sqlmodel.func.lower(StoredFile.original_name).asc(), StoredFile.id.asc()),
+    "name-desc": (sqlmodel.func.lower(StoredFile.original_name).desc(), StoredFile.id.desc()),
+}
+
+DEFAULT_SORT = "newest"
+
+
+@dataclasses.dataclass(frozen=True)
+class LibraryFilter:
+    """Which rows the library shows; empty strings mean "any"."""
+
+    kind: str = ""
+    page: str = ""
+    search: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class LibraryPage:
+    """One page of the library, and the totals of everything the filter matches."""
+
+    rows: list[StoredFile]
+    #: 1-based, clamped to the pages that exist (a deleted last row moves you back one).
+    number: int
+    page_count: int
+    matching: int
+    matching_bytes: int
+
+
+def like_pattern(text: str) -> str:
+    r"""A LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(where: LibraryFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if where.kind:
+        conditions.append(StoredFile.kind == where.kind)
+    if where.page:
+        conditions.append(StoredFile.source_page == where.page)
+    if where.search:
+        conditions.append(StoredFile.original_name.ilike(like_pattern(where.search), escape="\\"))
+    return conditions
+
+
+def rows_query(where: LibraryFilter, sort: str = DEFAULT_SORT) -> Any:
+    """The matching rows in ``sort`` order (an unknown key means newest first), unpaged."""
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    return sqlmodel.select(StoredFile).where(*_conditions(where)).order_by(*order)
+
+
+def library_page(
+    where: LibraryFilter, sort: str = DEFAULT_SORT, number: int = 1, size: int = 24
+) -> LibraryPage:
+    """One page of matching rows (LIMIT/OFFSET in the database) and the filter's totals.
+
+    An unknown sort key falls back to newest first; ``number`` is clamped to
+    ``1..page_count``, so a stale page number from a URL still shows rows.
+    """
+    totals_query = sqlmodel.select(
+        sqlmodel.func.count(StoredFile.id),
+        sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
+    ).where(*_conditions(where))
+    with rx.session() as session:
+        matching, matching_bytes = session.exec(totals_query).one()
+        page_count = max(1, -(-int(matching) // size))
+        number = min(max(1, number), page_count)
+        query = rows_query(where, sort).offset((number - 1) * size).limit(size)
+        rows = list(session.exec(query).all())
+    return LibraryPage(
+        rows=rows,
+        number=number,
+        page_count=page_count,
+        matching=int(matching),
+        matching_bytes=int(matching_bytes),
+    )
+
+
+def facets() -> tuple[list[str], list[str]]:
+    """The kinds and the source pages that have stored files, for the library's filters."""
+    with rx.session() as session:
+        kinds = session.exec(sqlmodel.select(StoredFile.kind).distinct()).all()
+        pages = session.exec(sqlmodel.select(StoredFile.source_page).distinct()).all()
+    return sorted(kinds), sorted(pages)
+
+
+def get(file_id: int) -> StoredFile | None:
+    """One row by id, detached from its session (safe to read after it closes)."""
+    with rx.session() as session:
+        record = session.get(StoredFile, file_id)
+        if record is not None:
+            session.expunge(record)
+        return record
+
+
+def delete(file_id: int, directory: Path) -> StoredFile | None:
+    """Remove a stored file, its preview and its row; None if there was no such row.
+
+    The row goes first, in its own committed transaction, then the files. A
+    crash (or a failing unlink) between the two leaves files without a record:
+    invisible to every page, reported and repaired by the maintenance check.
+    The other order could leave a listed record pointing at nothing, and a
+    failed commit after the files went would have destroyed data the database
+    still claims to have. If the commit fails, nothing has changed.
+    """
+    with rx.session() as session:
+        record = session.get(StoredFile, file_id)
+        if record is None:
+            return None
+        gone = StoredFile.model_validate(record.model_dump())
+        session.delete(record)
+        session.commit()
+    for name in (gone.stored_name, gone.preview_name):
+        if not name:
+            continue
+        try:
+            storage.delete(directory, name)
+        except (OSError, ValueError):
+            logger.exception("row %s deleted but its file %r was not removed", file_id, name)
+    return gone

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import os
 import secrets
@@ -172,6 +173,9 @@ def write_stream(
 def _open_temp(directory: Path) -> tuple[int, str]:
     path = directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    # Held until the file is closed (the kernel drops it if the process dies): clean-ups
+    # leave a locked temp file alone (see maintenance.py).
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd, str(path)
 
 

@@ -1,14 +1,61 @@
-"""The app: pages and their routes, nothing else."""
+"""The app: pages and their routes, the upload guard in front, start-up clean-up."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import reflex as rx
+from reflex.utils.format import format_event_handler
 
+from upload_demo import downloads, guard, maintenance
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
+from upload_demo.pages.library import LibraryState, library_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
+from upload_demo.upload_state import UploadPageState, report_refusal
 
-app = rx.App()
+#: Every page State with an upload handler, by the handler's name in the
+#: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
+UPLOAD_STATES: dict[str, type[UploadPageState]] = {
+    format_event_handler(state.handle_upload): state
+    for state in (ImagesState, VideoState, RestrictedState, OneStepState)
+}
+
+
+async def _tell_page(refusal: guard.Refusal) -> None:
+    await report_refusal(app, UPLOAD_STATES[refusal.handler], refusal)
+
+
+@contextlib.asynccontextmanager
+async def remove_crash_leftovers() -> AsyncIterator[None]:
+    """Before serving, remove temp files a crashed upload left in the upload dir.
+
+    Only files no live process is writing go (see maintenance.py): another
+    worker's upload in progress holds its temp file's lock and is left alone.
+    """
+    directory = Path(rx.get_upload_dir())
+    removed = await asyncio.to_thread(maintenance.remove_leftover_temp_files, directory)
+    for path in removed:
+        logging.getLogger(__name__).warning("removed a crashed upload's temp file %s", path)
+    yield
+
+
+# Later entries wrap earlier ones: downloads.api adds GET /download/{id}, and the guard
+# sits in front of everything, so it sees every upload request first.
+app = rx.App(
+    api_transformer=[
+        downloads.api,
+        guard.transformer(
+            path=guard.upload_path(),
+            policies={name: state.policy for name, state in UPLOAD_STATES.items()},
+            on_refused=_tell_page,
+        ),
+    ],
+)
 
 app.add_page(home_page, route="/", title="upload_demo", on_load=HomeState.load_totals)
 app.add_page(
@@ -27,3 +74,8 @@ app.add_page(
     title="One-step · upload_demo",
     on_load=OneStepState.load_items,
 )
+app.add_page(
+    library_page, route="/library", title="Library · upload_demo", on_load=LibraryState.load
+)
+
+app.register_lifespan_task(remove_crash_leftovers)

@@ -7,7 +7,17 @@ The browser starts an upload without waiting for it and only logs a failed
 request to its console, so the page cannot learn of a failure from the
 request itself. ``watch_upload`` therefore asks the browser, while an upload
 runs, whether its request is still open; a request that closed without the
-handler reporting back is a failed upload.
+handler reporting back is a failed upload. When the failure is the upload
+guard's 413 (the request was over the page's total), the guard reports the
+reason through ``report_refusal`` and the page shows that instead.
+
+Every upload carries an attempt number, chosen by the page (its current
+``attempt`` + 1) and sent both with ``begin_upload`` (over the websocket) and
+with the upload request (over HTTP, as a handler argument and the
+``Upload-Attempt`` header). The two travel unordered, so whichever reaches the
+State first starts the attempt, and the late ``begin_upload`` is ignored: a
+tiny upload handled before its ``begin_upload`` is not reset and then
+reported as failed, and a refusal is never overwritten by the reset.
 """
 
 from __future__ import annotations
@@ -18,9 +28,12 @@ import time
 from typing import Any, ClassVar
 
 import reflex as rx
+from reflex.utils.format import format_event_handler
+from reflex_base.event import Event
 
 from upload_demo import ingest, records
 from upload_demo.file_view import FileView, from_record
+from upload_demo.guard import Refusal
 from upload_demo.ingest import Incoming, Outcome
 from upload_demo.policy import UploadPolicy
 from upload_demo.units import human_bytes, human_duration
@@ -122,15 +135,33 @@ class UploadPageState(rx.State, mixin=True):
 
     # --- the upload itself --------------------------------------------------
 
-    @rx.event
-    def begin_upload(self) -> Any:
-        """Reset the panel for a new upload and start the watcher."""
+    def _start(self, attempt: int) -> None:
         self.status = "uploading"
-        self.attempt += 1
+        self.attempt = attempt
         self.loaded = self.total = 0
         self.started_at = self.last_progress_at = time.time()
         self.failure = ""
         self.outcomes = []
+
+    def _join(self, attempt: int) -> bool:
+        """Start ``attempt`` if this is the first news of it; False if it is stale.
+
+        ``attempt`` 0 means "not numbered" (a client that is not the page, such as
+        a script): it belongs to whatever upload is current.
+        """
+        if attempt > self.attempt:
+            self._start(attempt)
+        return attempt == 0 or attempt == self.attempt
+
+    @rx.event
+    def begin_upload(self, attempt: int = 0) -> Any:
+        """Reset the panel for a new upload and start the watcher.
+
+        Ignored when the upload's own result or refusal got here first.
+        """
+        if attempt and attempt <= self.attempt:
+            return None
+        self._start(attempt or self.attempt + 1)
         return type(self).watch_upload
 
     @rx.event
@@ -151,13 +182,14 @@ class UploadPageState(rx.State, mixin=True):
         return rx.cancel_upload(self.upload_id)
 
     @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]) -> Any:
+    async def handle_upload(self, files: list[rx.UploadFile], attempt: int = 0) -> Any:
         """Check, store and record every file, then show each file's outcome.
 
         Starlette has already spooled the files to temporary files; they are
-        copied from there in chunks in a worker thread, never read whole.
+        copied from there in chunks in a worker thread, never read whole. A
+        request from an earlier attempt was cancelled: it stores nothing.
         """
-        if self.status == "cancelled":
+        if not self._join(attempt) or self.status == "cancelled":
             return None
         if not files:
             # A drop where the browser refused every file still fires on_drop.
@@ -197,6 +229,17 @@ class UploadPageState(rx.State, mixin=True):
             self.status = "failed"
             self.failure = FAILED_REQUEST
 
+    @rx.event
+    def upload_refused(self, reason: str, attempt: int = 0) -> None:
+        """The upload guard refused this upload's request (413): show its reason.
+
+        It may arrive before ``begin_upload`` or after the watcher has marked
+        the upload failed for want of a reason; either way the reason wins.
+        """
+        if self._join(attempt) and self.status in ("uploading", "failed"):
+            self.status = "failed"
+            self.failure = reason
+
     # --- browser-side rejections ------------------------------------------
 
     @rx.event
@@ -216,3 +259,19 @@ class UploadPageState(rx.State, mixin=True):
     def clear_rejections(self) -> None:
         """Forget the browser's rejections (the Clear button)."""
         self.rejections = []
+
+
+async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Refusal) -> None:
+    """Deliver the upload guard's refusal to the page as an ``upload_refused`` event.
+
+    The event goes through Reflex's own queue for the client's token, like any
+    event from the browser, so the State changes under its lock and the change
+    reaches the page over its websocket at once. (The alternative, the guard
+    keeping refusals in a dict for ``request_open`` to consult, would hold
+    state outside Reflex, per process, and only show on the watcher's next tick.)
+    """
+    event = Event(
+        name=format_event_handler(state.upload_refused),
+        payload={"reason": refusal.reason, "attempt": refusal.attempt or 0},
+    )
+    await app.event_processor.enqueue(refusal.token, event)

@@ -15,7 +15,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from tests.conftest import ROOT
 from tests.e2e.actions import open_page
 
-PAGES = ["/", "/images", "/video", "/restricted", "/one-step"]
+PAGES = ["/", "/images", "/video", "/restricted", "/one-step", "/library"]
 
 
 @pytest.mark.parametrize("route", PAGES)
@@ -32,6 +32,9 @@ def test_page_renders_cleanly(
     if route == "/":
         page.goto(f"{frontend_url}/")
         expect(page.locator(".totals")).to_contain_text("stored")
+    elif route == "/library":
+        page.goto(f"{frontend_url}/library")
+        expect(page.locator(".library-row").first).to_be_visible()
     else:
         open_page(page, frontend_url, route)
     page.wait_for_load_state("networkidle")

@@ -12,6 +12,20 @@ def file_url(item: FileView) -> rx.Var:
     return rx.get_upload_url(item.stored_name)
 
 
+def download_url(item: FileView) -> rx.Var:
+    """The backend's ``/download/{id}`` (see downloads.py): the file under its original name.
+
+    Resolved against the same backend URL Reflex uses for ``/_upload``, so it
+    follows ``api_url`` and ``backend_path`` as ``rx.get_upload_url`` does.
+    """
+    upload_root = rx.get_upload_url("")
+    root = rx.Var(
+        _js_expr=f'new URL("../download/", {upload_root!s}).href',
+        _var_data=upload_root._get_all_var_data(),
+    ).to(str)
+    return root + item.id.to_string()
+
+
 def preview_url(item: FileView) -> rx.Var:
     """The small picture to show for a file: its thumbnail or poster, else the file itself."""
     return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), file_url(item))
@@ -43,32 +57,50 @@ def _details(item: FileView) -> rx.Component:
     )
 
 
-def _gallery_tile(item: FileView) -> rx.Component:
-    image = rx.image(
-        src=preview_url(item),
-        alt=item.name,
-        width="100%",
-        height="160px",
-        object_fit="cover",
-        loading="lazy",
-        border_radius="var(--radius-3)",
-    )
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.card(
-                rx.vstack(
-                    image,
-                    rx.text(item.name, size="2", weight="medium", trim="both", truncate=True),
-                    _details(item),
-                    spacing="1",
-                ),
-                as_child=False,
-                cursor="pointer",
-                class_name="gallery-item",
+def _full_view(item: FileView) -> rx.Component:
+    return rx.match(
+        item.kind,
+        (
+            "image",
+            rx.image(
+                src=file_url(item),
+                alt=item.name,
+                width="100%",
+                max_height="70vh",
+                object_fit="contain",
+                class_name="full-image",
             ),
         ),
+        (
+            "video",
+            rx.el.video(
+                src=file_url(item),
+                controls=True,
+                preload="metadata",
+                poster=rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), ""),
+                width="100%",
+                style={"max_height": "70vh", "background": "black"},
+                class_name="full-video",
+            ),
+        ),
+        rx.link(
+            rx.hstack(type_icon(item), rx.text("Open the file in a new tab"), align="center"),
+            href=file_url(item),
+            is_external=True,
+        ),
+    )
+
+
+def file_dialog(item: FileView, trigger: rx.Component) -> rx.Component:
+    """Clicking ``trigger`` opens the file full size (image, video player, or a link).
+
+    The dialog names the file and gives its type, size, dimensions or duration,
+    upload time and short SHA-256, with a download under its original name.
+    """
+    return rx.dialog.root(
+        rx.dialog.trigger(trigger),
         rx.dialog.content(
-            rx.dialog.title(item.name),
+            rx.dialog.title(item.name, trim="both", style={"overflow_wrap": "anywhere"}),
             rx.dialog.description(
                 item.content_type,
                 " · ",
@@ -81,9 +113,44 @@ def _gallery_tile(item: FileView) -> rx.Component:
                 "…",
                 size="2",
             ),
-            rx.image(src=file_url(item), alt=item.name, width="100%", margin_y="1em"),
-            rx.dialog.close(rx.button("Close", variant="soft")),
-            max_width="900px",
+            rx.box(_full_view(item), margin_y="1em"),
+            rx.hstack(
+                rx.button(
+                    rx.el.a(rx.icon("download", size=16), "Download", href=download_url(item)),
+                    as_child=True,
+                    variant="soft",
+                ),
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                justify="end",
+                spacing="3",
+            ),
+            max_width="min(900px, 95vw)",
+        ),
+    )
+
+
+def _gallery_tile(item: FileView) -> rx.Component:
+    image = rx.image(
+        src=preview_url(item),
+        alt=item.name,
+        width="100%",
+        height="160px",
+        object_fit="cover",
+        loading="lazy",
+        border_radius="var(--radius-3)",
+    )
+    return file_dialog(
+        item,
+        rx.card(
+            rx.vstack(
+                image,
+                rx.text(item.name, size="2", weight="medium", trim="both", truncate=True),
+                _details(item),
+                spacing="1",
+            ),
+            as_child=False,
+            cursor="pointer",
+            class_name="gallery-item",
         ),
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Outcome
 from upload_demo.upload_state import Rejection, UploadPageState
 
@@ -29,11 +30,21 @@ def _rejection_records(records: Any) -> Any:
 
 
 def start_upload(state: State) -> list[Any]:
-    """The event chain that sends a dropzone's files: reset the panel, then upload."""
+    """The event chain that sends a dropzone's files: reset the panel, then upload.
+
+    Both events carry the same new attempt number (see upload_state), and the
+    request names it in a header too, so the upload guard's refusal finds it.
+    """
+    attempt = state.attempt + 1
     return [
-        state.begin_upload(),
+        state.begin_upload(attempt),
         state.handle_upload(
-            rx.upload_files(upload_id=state.upload_id, on_upload_progress=state.on_progress)
+            rx.upload_files(
+                upload_id=state.upload_id,
+                on_upload_progress=state.on_progress,
+                extra_headers={ATTEMPT_HEADER: attempt.to_string()},
+            ),
+            attempt,
         ),
     ]
 

@@ -14,7 +14,7 @@ from upload_demo.units import human_bytes
 
 @dataclasses.dataclass(frozen=True)
 class PageCard:
-    """One card on the home page."""
+    """One card on the home page; ``page`` is the policy's page, "" for every page."""
 
     title: str
     route: str
@@ -57,6 +57,14 @@ CARDS: tuple[PageCard, ...] = (
         "Dropping or choosing files uploads them at once.",
         "rx.upload(on_drop=State.handler(rx.upload_files(...)))",
     ),
+    PageCard(
+        "Library",
+        "/library",
+        "",
+        "library",
+        "Every stored file: filter, search, sort, download under its name, delete.",
+        "on_load, rx.alert_dialog, rx.App(api_transformer=...) for GET /download/{id}",
+    ),
 )
 
 
@@ -96,7 +104,11 @@ def _card(card: PageCard) -> rx.Component:
                 ),
                 rx.text(card.shows, size="2"),
                 rx.code(card.api, size="1", variant="soft", white_space="normal"),
-                rx.text(HomeState.per_page.get(card.page, ""), size="1", color_scheme="gray"),
+                rx.text(
+                    HomeState.per_page.get(card.page, "") if card.page else HomeState.totals_text,
+                    size="1",
+                    color_scheme="gray",
+                ),
                 spacing="2",
             ),
             height="100%",

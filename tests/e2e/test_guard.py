@@ -1,0 +1,44 @@
+"""An upload over its page's total, from a real browser: refused early, reason shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.actions import choose_files, expect_status, open_page, records_named, stored_files
+from upload_demo.pages.one_step import OneStepState
+
+
+def test_upload_over_the_total_fails_with_the_reason(
+    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
+) -> None:
+    """Six files the browser accepts one by one, together over the page's total.
+
+    Each is under the per-file limit, so the dropzone sends them; the guard
+    answers 413 from the declared length and the page says why.
+    """
+    policy = OneStepState.policy
+    each = policy.max_file_size - 500_000  # 9.5 MB: passes the dropzone's max_size
+    paths = []
+    for i in range(6):
+        path = tmp_path / f"over-total-{i}.png"
+        path.write_bytes(bytes(each))
+        paths.append(path)
+    assert each <= policy.max_file_size and 6 * each > policy.max_total_size
+    before = stored_files(upload_dir)
+
+    open_page(page, frontend_url, "/one-step")
+    choose_files(page, paths)
+
+    expect_status(
+        page, "Failed: the upload is 57 MB, more than this page's 50 MB total; nothing was stored."
+    )
+    expect(page.locator(".rejections")).to_have_count(0)
+    expect(page.get_by_role("button", name="Cancel")).to_be_disabled()
+    # The refusal holds: the watcher's generic "did not complete" never replaces it.
+    page.wait_for_timeout(2500)
+    expect(page.locator(".upload-status")).to_contain_text("more than this page's 50 MB total")
+    assert stored_files(upload_dir) == before
+    for path in paths:
+        assert records_named(path.name) == []

@@ -1,0 +1,262 @@
+"""maintenance: find and repair what a crash or a hand can break between files and rows.
+
+Each test gets its own upload dir and its own SQLite database (the real
+StoredFile schema), corrupts them on purpose, and runs the real check and
+repair; one test runs ``python -m upload_demo.maintenance`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlmodel
+
+from tests.conftest import ROOT
+from upload_demo import maintenance, storage
+from upload_demo.maintenance import Report, repair, scan
+from upload_demo.models import StoredFile
+from upload_demo.storage import TEMP_PREFIX
+
+LONG_AGO = time.time() - 3600
+
+
+class Store:
+    """An upload dir and a database of its own."""
+
+    def __init__(self, directory: Path, db_url: str) -> None:
+        self.directory = directory
+        self.db_url = db_url
+        self.engine = sqlmodel.create_engine(db_url)
+        StoredFile.metadata.create_all(self.engine)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[sqlmodel.Session]:
+        with sqlmodel.Session(self.engine) as session:
+            yield session
+
+    def file(self, name: str, data: bytes = b"x", *, age_s: float = 3600) -> Path:
+        path = self.directory / name
+        path.write_bytes(data)
+        then = time.time() - age_s
+        os.utime(path, (then, then))
+        return path
+
+    def stored(self, stem: str, *, preview: bool = False, on_disk: bool = True) -> StoredFile:
+        data = stem.encode() * 10
+        name = f"{stem}.png"
+        preview_name = f"{stem}.thumb.webp" if preview else None
+        if on_disk:
+            self.file(name, data)
+        if preview_name and on_disk:
+            self.file(preview_name, b"webp")
+        row = StoredFile(
+            original_name=f"holiday {stem}.png",
+            stored_name=name,
+            kind="image",
+            content_type="image/png",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            source_page="images",
+            preview_name=preview_name,
+        )
+        with self.session() as session:
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            session.expunge(row)
+        return row
+
+    def rows(self) -> dict[str, StoredFile]:
+        with self.session() as session:
+            return {r.stored_name: r for r in session.exec(sqlmodel.select(StoredFile)).all()}
+
+    def scan(self, **kwargs: float) -> Report:
+        return scan(self.directory, session_factory=self.session, **kwargs)
+
+    def repair(self, report: Report) -> maintenance.Repairs:
+        return repair(self.directory, report, session_factory=self.session)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    directory = tmp_path / "uploads"
+    directory.mkdir()
+    return Store(directory, f"sqlite:///{tmp_path / 'maintenance.db'}")
+
+
+def corrupt(store: Store) -> dict[str, str]:
+    """One of each problem beside healthy files; returns the names involved."""
+    store.stored("a" * 32, preview=True)  # healthy, with its thumbnail
+    store.stored("b" * 32)  # healthy
+    gone = store.stored("c" * 32, preview=True)
+    (store.directory / gone.stored_name).unlink()  # its thumbnail stays, its row stays
+    thumbless = store.stored("d" * 32, preview=True)
+    (store.directory / str(thumbless.preview_name)).unlink()
+    orphan = store.file("e" * 32 + ".jpg", b"nobody's")
+    temp = store.file(f"{TEMP_PREFIX}0123456789abcdef", b"half a file")
+    (store.directory / ".gitkeep").write_bytes(b"")
+    (store.directory / "a-directory").mkdir()
+    return {
+        "gone": gone.stored_name,
+        "gone_preview": str(gone.preview_name),
+        "thumbless": thumbless.stored_name,
+        "thumb": str(thumbless.preview_name),
+        "orphan": orphan.name,
+        "temp": temp.name,
+    }
+
+
+def test_clean_store_is_clean(store: Store) -> None:
+    store.stored("a" * 32, preview=True)
+    store.stored("b" * 32)
+    (store.directory / ".gitkeep").write_bytes(b"")
+    (store.directory / "sub").mkdir()
+    report = store.scan()
+    assert report.problems == 0
+    assert report == Report()
+
+
+def test_check_lists_each_problem(store: Store) -> None:
+    names = corrupt(store)
+    report = store.scan()
+
+    assert report.orphan_files == [names["orphan"]]
+    assert [r.stored_name for r in report.missing_files] == [names["gone"]]
+    assert [r.stored_name for r in report.missing_previews] == [names["thumbless"]]
+    assert report.temp_files == [names["temp"]]
+    assert report.problems == 4
+    text = "\n".join(maintenance.format_report(store.directory, report))
+    for key in ("orphan", "gone", "thumbless", "thumb", "temp"):
+        assert names[key] in text
+    assert "Files without a record (1):" in text
+    assert "Records without their file (1):" in text
+    assert "Records whose preview is missing (1):" in text
+    assert "Leftover temporary files (1):" in text
+    # A missing file's preview still has its record: it is not also a file without one.
+    assert names["gone_preview"] not in report.orphan_files
+
+
+def test_repair_fixes_everything_and_keeps_the_healthy(store: Store) -> None:
+    names = corrupt(store)
+    done = store.repair(store.scan())
+
+    assert sorted(done.files_removed) == sorted([names["orphan"], names["gone_preview"]])
+    assert done.temp_removed == [names["temp"]]
+    assert [r.stored_name for r in done.records_deleted] == [names["gone"]]
+    assert [r.stored_name for r in done.previews_cleared] == [names["thumbless"]]
+
+    rows = store.rows()
+    assert sorted(rows) == sorted(["a" * 32 + ".png", "b" * 32 + ".png", names["thumbless"]])
+    assert rows[names["thumbless"]].preview_name is None
+    assert rows["a" * 32 + ".png"].preview_name == "a" * 32 + ".thumb.webp"
+    assert sorted(p.name for p in store.directory.iterdir()) == sorted(
+        [
+            ".gitkeep",
+            "a-directory",
+            "a" * 32 + ".png",
+            "a" * 32 + ".thumb.webp",
+            "b" * 32 + ".png",
+            names["thumbless"],
+        ]
+    )
+    assert store.scan().problems == 0
+
+
+def test_a_fresh_file_without_a_record_is_left_alone(store: Store) -> None:
+    """Storage puts a file down before its row is committed: that may be happening now."""
+    fresh = store.file("f" * 32 + ".png", age_s=0)
+    report = store.scan()
+    assert report.problems == 0
+    assert report.recent_files == [fresh.name]
+    assert store.scan(grace_s=0).orphan_files == [fresh.name]
+
+
+def test_a_temp_file_being_written_is_left_alone(store: Store) -> None:
+    """Storage locks its temp file; neither the check nor the start-up clean-up touch it."""
+    fd, name = storage._open_temp(store.directory)
+    temp = Path(name)
+    os.write(fd, b"still arriving")
+    os.utime(temp, (LONG_AGO, LONG_AGO))  # old, but its writer is alive
+    try:
+        report = store.scan()
+        assert report.temp_files == []
+        assert report.busy_temp_files == [temp.name]
+        assert maintenance.remove_leftover_temp_files(store.directory) == []
+        assert temp.exists()
+    finally:
+        os.close(fd)  # the writer "dies": the kernel drops its lock
+    assert store.scan().temp_files == [temp.name]
+    assert maintenance.remove_leftover_temp_files(store.directory) == [temp]
+    assert not temp.exists()
+
+
+def test_a_temp_file_just_created_is_left_alone(store: Store) -> None:
+    """Between creating and locking its file, a writer has a moment: the grace covers it."""
+    temp = store.file(f"{TEMP_PREFIX}fedcba9876543210", age_s=0)
+    assert store.scan().busy_temp_files == [temp.name]
+    assert maintenance.remove_leftover_temp_files(store.directory) == []
+    os.utime(temp, (LONG_AGO, LONG_AGO))
+    assert maintenance.remove_leftover_temp_files(store.directory) == [temp]
+
+
+def test_check_then_repair_then_check(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command's three steps and exit codes, run in this process on this store."""
+    names = corrupt(store)
+
+    def run(*args: str) -> tuple[int, str]:
+        status = maintenance.main(
+            ["check", *args], directory=store.directory, session_factory=store.session
+        )
+        return status, capsys.readouterr().out
+
+    status, out = run()
+    assert status == 1
+    assert "Found 4 problem(s). Run with --repair to fix them." in out
+    for key in ("orphan", "gone", "thumbless", "temp"):
+        assert names[key] in out
+    assert (store.directory / names["orphan"]).exists()  # a check changes nothing
+
+    status, out = run("--repair")
+    assert status == 0, out
+    assert "Repaired: removed 2 file(s) without a record and 1 temporary file(s)" in out
+    assert "Clean now." in out
+    assert not (store.directory / names["orphan"]).exists()
+
+    status, out = run()
+    assert status == 0, out
+    assert "Clean: every file has its record and every record its file." in out
+
+
+def test_the_real_module_reports_and_exits_1(store: Store) -> None:
+    """The module run as a command, configured from the environment like the app.
+
+    (The SIGKILL test runs it on a clean store and gets 0.)
+    """
+    names = corrupt(store)
+    env = {
+        **os.environ,
+        "REFLEX_UPLOADED_FILES_DIR": str(store.directory),
+        "REFLEX_DB_URL": store.db_url,
+    }
+    found = subprocess.run(
+        [sys.executable, "-m", "upload_demo.maintenance", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert f"Upload dir: {store.directory}" in found.stdout
+    assert f"Database:   {store.db_url}" in found.stdout
+    assert "Found 4 problem(s)." in found.stdout
+    for key in ("orphan", "gone", "thumbless", "temp"):
+        assert names[key] in found.stdout

@@ -1,0 +1,368 @@
+"""Keep the upload dir and the database consistent: ``python -m upload_demo.maintenance``.
+
+``check`` lists files without a record, records without their file (or
+without their preview), and temporary files a crash left behind; it exits 1
+when it finds any and 0 when all is clean, so cron and scripts can use it.
+``check --repair`` removes the stray files, deletes the records whose file is
+gone, clears a missing preview, then checks again (exit 0 when that is clean).
+Run it from the project directory: it reads the same configuration as the app
+(``rxconfig.py``, ``REFLEX_DB_URL``, ``REFLEX_UPLOADED_FILES_DIR``).
+
+The app also calls ``remove_leftover_temp_files`` when it starts.
+
+Uploads may be running while this looks, so two things are left alone:
+
+- a temporary file some process still writes: storage holds an exclusive
+  ``flock`` on its temporary file until it is closed, and the kernel drops the
+  lock when that process dies (even by SIGKILL). So a temporary file is a
+  leftover when nobody holds its lock and it has not changed for
+  ``TEMP_GRACE_S`` seconds (the grace covers the instant between creating the
+  file and locking it, and between closing and renaming it). This is exact
+  with several workers on one machine, and needs no clock guessing;
+- a file without a record younger than ``--grace`` (15 minutes by default):
+  storage puts the file in place before its record is committed, so a fresh
+  unreferenced file may be an upload finishing right now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import fcntl
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import reflex as rx
+import sqlalchemy
+import sqlmodel
+
+from upload_demo.models import StoredFile
+from upload_demo.storage import TEMP_PREFIX
+from upload_demo.units import human_bytes
+
+#: A temporary file changed this recently may be one a writer has only just created.
+TEMP_GRACE_S = 2.0
+
+#: Default age below which a file without a record is taken for an upload in progress.
+ORPHAN_GRACE_S = 15 * 60
+
+#: Names in the upload dir that are not uploads.
+IGNORED_NAMES = frozenset({".gitkeep"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """The columns of a StoredFile the check needs."""
+
+    id: int
+    stored_name: str
+    preview_name: str | None
+    original_name: str
+
+
+@dataclasses.dataclass
+class Report:
+    """What a check found. Lists of file names (in the upload dir) and rows."""
+
+    orphan_files: list[str] = dataclasses.field(default_factory=list)
+    missing_files: list[Row] = dataclasses.field(default_factory=list)
+    missing_previews: list[Row] = dataclasses.field(default_factory=list)
+    temp_files: list[str] = dataclasses.field(default_factory=list)
+    #: Not problems: temporary files being written, and files too new to judge.
+    busy_temp_files: list[str] = dataclasses.field(default_factory=list)
+    recent_files: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def problems(self) -> int:
+        """How many things are wrong."""
+        return (
+            len(self.orphan_files)
+            + len(self.missing_files)
+            + len(self.missing_previews)
+            + len(self.temp_files)
+        )
+
+
+# --- temporary files ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _unlocked(path: Path) -> Iterator[bool]:
+    """Hold ``path``'s lock for the block if nobody else holds it; yield whether we got it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _is_abandoned(path: Path, now: float) -> bool:
+    try:
+        changed = path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if now - changed < TEMP_GRACE_S:
+        return False
+    with _unlocked(path) as free:
+        return free
+
+
+def _remove_if_abandoned(path: Path, now: float) -> bool:
+    try:
+        changed = path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if now - changed < TEMP_GRACE_S:
+        return False
+    # Unlink while holding the lock, so no writer can be between "free" and "gone".
+    with _unlocked(path) as free:
+        if free:
+            path.unlink(missing_ok=True)
+        return free
+
+
+def _temp_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob(f"{TEMP_PREFIX}*") if p.is_file())
+
+
+def remove_leftover_temp_files(directory: Path) -> list[Path]:
+    """Remove the temporary files no live upload is writing; return what was removed."""
+    now = time.time()
+    return [p for p in _temp_files(directory) if _remove_if_abandoned(p, now)]
+
+
+# --- the check ---------------------------------------------------------------------
+
+
+#: Opens a database session; the app's configured database unless told otherwise.
+SessionFactory = Callable[[], contextlib.AbstractContextManager[sqlmodel.Session]]
+
+
+def _rows(session_factory: SessionFactory) -> list[Row]:
+    query = sqlmodel.select(
+        StoredFile.id, StoredFile.stored_name, StoredFile.preview_name, StoredFile.original_name
+    )
+    with session_factory() as session:
+        return [Row(*row) for row in session.exec(query).all()]
+
+
+def scan(
+    directory: Path,
+    *,
+    grace_s: float = ORPHAN_GRACE_S,
+    session_factory: SessionFactory = rx.session,
+) -> Report:
+    """Compare the upload dir with the database; change nothing."""
+    now = time.time()
+    report = Report()
+    rows = _rows(session_factory)
+    on_disk = {
+        p.name: p
+        for p in (directory.iterdir() if directory.is_dir() else [])
+        if p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(TEMP_PREFIX)
+    }
+    referenced: set[str] = set()
+    for row in rows:
+        referenced.add(row.stored_name)
+        if row.preview_name:
+            referenced.add(row.preview_name)
+        if row.stored_name not in on_disk:
+            report.missing_files.append(row)
+        elif row.preview_name and row.preview_name not in on_disk:
+            report.missing_previews.append(row)
+    for name in sorted(set(on_disk) - referenced):
+        try:
+            age = now - on_disk[name].stat().st_mtime
+        except FileNotFoundError:
+            continue
+        (report.orphan_files if age >= grace_s else report.recent_files).append(name)
+    for path in _temp_files(directory):
+        (report.temp_files if _is_abandoned(path, now) else report.busy_temp_files).append(
+            path.name
+        )
+    return report
+
+
+@dataclasses.dataclass
+class Repairs:
+    """What a repair did."""
+
+    files_removed: list[str] = dataclasses.field(default_factory=list)
+    temp_removed: list[str] = dataclasses.field(default_factory=list)
+    records_deleted: list[Row] = dataclasses.field(default_factory=list)
+    previews_cleared: list[Row] = dataclasses.field(default_factory=list)
+
+
+def repair(
+    directory: Path, report: Report, *, session_factory: SessionFactory = rx.session
+) -> Repairs:
+    """Fix what ``report`` found: stray files go, records follow their files."""
+    done = Repairs()
+    gone_ids = [row.id for row in report.missing_files]
+    cleared_ids = [row.id for row in report.missing_previews]
+    with session_factory() as session:
+        if gone_ids:
+            session.exec(sqlalchemy.delete(StoredFile).where(StoredFile.id.in_(gone_ids)))
+        if cleared_ids:
+            session.exec(
+                sqlalchemy.update(StoredFile)
+                .where(StoredFile.id.in_(cleared_ids))
+                .values(preview_name=None)
+            )
+        session.commit()
+    done.records_deleted = list(report.missing_files)
+    done.previews_cleared = list(report.missing_previews)
+    # A deleted record's preview has lost its record: it goes with it.
+    stray = list(report.orphan_files) + [
+        row.preview_name for row in report.missing_files if row.preview_name
+    ]
+    for name in stray:
+        path = directory / name
+        if path.is_file():
+            path.unlink()
+            done.files_removed.append(name)
+    now = time.time()
+    for name in report.temp_files:
+        if _remove_if_abandoned(directory / name, now):
+            done.temp_removed.append(name)
+    return done
+
+
+# --- the command --------------------------------------------------------------------
+
+
+def _size(directory: Path, name: str) -> str:
+    try:
+        return human_bytes((directory / name).stat().st_size)
+    except FileNotFoundError:
+        return "gone"
+
+
+def _row_text(row: Row) -> str:
+    return f"record #{row.id}: {row.stored_name} ({row.original_name!r})"
+
+
+def format_report(directory: Path, report: Report) -> list[str]:
+    """The report as lines for a person to read."""
+    lines: list[str] = []
+
+    def section(title: str, items: list[str]) -> None:
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines.extend(f"  {item}" for item in items)
+
+    section(
+        "Files without a record",
+        [f"{n}  {_size(directory, n)}" for n in report.orphan_files],
+    )
+    section("Records without their file", [_row_text(r) for r in report.missing_files])
+    section(
+        "Records whose preview is missing",
+        [f"{_row_text(r)}, preview {r.preview_name}" for r in report.missing_previews],
+    )
+    section(
+        "Leftover temporary files",
+        [f"{n}  {_size(directory, n)}" for n in report.temp_files],
+    )
+    section(
+        "Left alone: temporary files still being written",
+        report.busy_temp_files,
+    )
+    section(
+        "Left alone: files without a record yet, too recent to judge",
+        report.recent_files,
+    )
+    return lines
+
+
+def _describe_db() -> str:
+    from reflex_base.config import get_config
+
+    url = get_config().db_url or ""
+    with contextlib.suppress(Exception):
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    return url
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    directory: Path | None = None,
+    session_factory: SessionFactory = rx.session,
+) -> int:
+    """The command line; returns the exit status.
+
+    ``directory`` and ``session_factory`` default to the app's configured upload
+    dir and database.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m upload_demo.maintenance",
+        description="Check that stored files and database records match; optionally repair.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "check",
+        help="list files without records, records without files, leftover temp files",
+        description="Exit status: 0 when clean, 1 when something is wrong (or a repair failed).",
+    )
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="remove stray and temporary files, delete records whose file is gone",
+    )
+    check.add_argument(
+        "--grace",
+        type=float,
+        default=ORPHAN_GRACE_S,
+        metavar="SECONDS",
+        help=f"files without a record younger than this are left alone (default {ORPHAN_GRACE_S})",
+    )
+    args = parser.parse_args(argv)
+
+    if directory is None:
+        directory = Path(rx.get_upload_dir()).resolve()
+    print(f"Upload dir: {directory}")
+    if session_factory is rx.session:
+        print(f"Database:   {_describe_db()}")
+    report = scan(directory, grace_s=args.grace, session_factory=session_factory)
+    for line in format_report(directory, report):
+        print(line)
+    if not report.problems:
+        print("Clean: every file has its record and every record its file.")
+        return 0
+    if not args.repair:
+        print(f"Found {report.problems} problem(s). Run with --repair to fix them.")
+        return 1
+    done = repair(directory, report, session_factory=session_factory)
+    print(
+        f"Repaired: removed {len(done.files_removed)} file(s) without a record and "
+        f"{len(done.temp_removed)} temporary file(s), deleted {len(done.records_deleted)} "
+        f"record(s) without a file, cleared {len(done.previews_cleared)} missing preview(s)."
+    )
+    after = scan(directory, grace_s=args.grace, session_factory=session_factory)
+    if after.problems:
+        for line in format_report(directory, after):
+            print(line)
+        print(f"Still {after.problems} problem(s) after the repair.")
+        return 1
+    print("Clean now.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
