@@ -124,6 +124,8 @@ def test_a_record_whose_file_is_gone_is_404(backend_url: str, upload_dir: Path) 
             if stored is not None:
                 session.delete(stored)
                 session.commit()
+        if row.preview_name:
+            (upload_dir / row.preview_name).unlink(missing_ok=True)
 
 
 # --- the header on its own ---------------------------------------------------------
