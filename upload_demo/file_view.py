@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from upload_demo.models import StoredFile
-from upload_demo.units import human_bytes
+from upload_demo.units import human_bytes, human_duration
 
 
 @dataclasses.dataclass
@@ -29,11 +29,16 @@ class FileView:
 
 def from_record(record: StoredFile) -> FileView:
     """Format a row for the page: sizes in human units, time in UTC, short hash."""
-    dimensions = ""
+    parts = []
     if record.width and record.height:
-        dimensions = f"{record.width} × {record.height}"
+        parts.append(f"{record.width} × {record.height}")
     if record.duration:
-        dimensions = f"{dimensions} · {record.duration:.1f} s".lstrip(" ·")
+        # Tenths matter for short clips; minutes read better for long ones.
+        seconds = record.duration
+        parts.append(f"{seconds:.1f} s" if seconds < 60 else human_duration(seconds))
+    if record.codec:
+        parts.append(record.codec)
+    dimensions = " · ".join(parts)
     return FileView(
         id=record.id or 0,
         name=record.original_name,

@@ -111,11 +111,13 @@ class UploadPageState(rx.State, mixin=True):
     def status_text(self) -> str:
         """The upload's final (or current) state in words."""
         stored = sum(1 for o in self.outcomes if o.stored)
-        refused = len(self.outcomes) - stored
+        repeats = sum(1 for o in self.outcomes if o.duplicate_of)
+        refused = len(self.outcomes) - stored - repeats
         if self.status == "uploading":
             return "Uploading…"
         if self.status == "done":
-            return f"Done: {stored} stored, {refused} rejected."
+            already = f", {repeats} already stored" if repeats else ""
+            return f"Done: {stored} stored{already}, {refused} rejected."
         if self.status == "cancelled":
             return "Cancelled: nothing was stored."
         if self.status == "failed":

@@ -86,7 +86,7 @@ def test_repeated_upload_links_to_the_stored_file(
     open_page(page, frontend_url, "/images")
     choose_files(page, [first, again])
     page.get_by_role("button", name="Upload").click()
-    expect_status(page, "Done: 1 stored, 1 rejected")
+    expect_status(page, "Done: 1 stored, 1 already stored, 0 rejected")
 
     repeat = page.locator(".outcome-duplicate", has_text="same-again.png")
     expect(repeat).to_contain_text("already stored as original.png (from /images)")

@@ -1,7 +1,9 @@
 """Every page as a person sees it, after the other E2E tests have filled it.
 
-Each page must render without console errors. The PNGs go to the pytest temp
-dir, or to assets/screenshots/ (used by the README) with UPDATE_SCREENSHOTS=1.
+Each page must render without console errors, and every picture on it (thumbnails
+are lazy-loaded, so the page is scrolled through first) must load. The PNGs go to
+the pytest temp dir, or to assets/screenshots/ (used by the README) with
+UPDATE_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -16,6 +18,26 @@ from tests.conftest import ROOT
 from tests.e2e.actions import open_page
 
 PAGES = ["/", "/images", "/video", "/restricted", "/one-step", "/library"]
+
+
+def _load_every_image(page: Page) -> None:
+    """Scroll to the bottom and back so lazy images load, then wait until all have."""
+    page.evaluate(
+        """async () => {
+            for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight) {
+                window.scrollTo(0, y);
+                await new Promise(r => setTimeout(r, 50));
+            }
+            window.scrollTo(0, 0);
+        }"""
+    )
+    page.wait_for_function(
+        "[...document.images].every(i => i.complete)", timeout=15_000, polling=200
+    )
+    broken = page.evaluate(
+        "[...document.images].filter(i => i.naturalWidth === 0).map(i => i.currentSrc || i.src)"
+    )
+    assert broken == [], f"images that did not load: {broken}"
 
 
 @pytest.mark.parametrize("route", PAGES)
@@ -38,6 +60,7 @@ def test_page_renders_cleanly(
     else:
         open_page(page, frontend_url, route)
     page.wait_for_load_state("networkidle")
+    _load_every_image(page)
     target = (
         ROOT / "assets" / "screenshots"
         if os.environ.get("UPDATE_SCREENSHOTS")

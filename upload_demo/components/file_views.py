@@ -174,7 +174,7 @@ def _list_row(item: FileView) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.cond(
-                item.kind == "image",
+                (item.kind == "image") | (item.preview_name != ""),
                 rx.image(
                     src=preview_url(item),
                     alt=item.name,
