@@ -7,7 +7,8 @@ hold a video stream PyAV can decode a frame of; it gets a JPEG poster frame.
 Anything else is refused with a message the page shows as-is.
 
 Everything here blocks (decoding, disk): the upload handler runs it in a
-worker thread. Pillow's process-wide settings are never changed.
+worker thread. The one process-wide setting: Pillow's decompression-bomb warning
+is an error.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -31,6 +33,10 @@ from upload_demo.filetypes import FileType
 from upload_demo.policy import Rejected
 
 logger = logging.getLogger(__name__)
+
+# Pillow only warns when it opens a picture over its own pixel limit (89 MP) and
+# decodes it anyway; its docs advise making that warning an error, for the process.
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 #: The most pixels (width × height) an image or video frame may have. A 48 MP phone
 #: photo or an 8K frame (33 MP) fits; decoded as RGBA, 50 MP is 200 MB, the most
@@ -139,7 +145,7 @@ def _decoding(label: str) -> Iterator[None]:
         yield
     except Rejected:
         raise
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Rejected(
             f"too many pixels: the limit is {_megapixels(_pixel_limit(MAX_PIXELS))}"
         ) from None
