@@ -271,16 +271,22 @@ _ROTATIONS = {
 }
 
 
+def open_local(path: Path | str, demuxer: str) -> av.container.InputContainer:
+    """Open a media file with FFmpeg allowed no protocol but ``file``.
+
+    Whatever a container or playlist inside it names (a URL, another file over
+    a network protocol), FFmpeg cannot be made to fetch it.
+    """
+    return av.open(str(path), format=demuxer, options={"protocol_whitelist": "file"})
+
+
 def inspect_video(
     path: Path, file_type: FileType, preview: BinaryIO, *, max_pixels: int = MAX_PIXELS
 ) -> MediaInfo:
     """Prove ``path`` holds a decodable video stream; write a JPEG poster to ``preview``."""
     label = file_type.label
     try:
-        # Local files only: a playlist inside a container cannot make FFmpeg fetch URLs.
-        container = av.open(
-            str(path), format=DEMUXERS[file_type], options={"protocol_whitelist": "file"}
-        )
+        container = open_local(path, DEMUXERS[file_type])
     except av.FFmpegError as exc:
         logger.info("refusing a %s that does not open: %r", label, exc)
         raise Rejected(f"not a valid {label} video: the file is truncated or corrupt") from None

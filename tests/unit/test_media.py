@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import subprocess
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import pytest
 from PIL import Image
 
@@ -436,3 +440,38 @@ def test_preview_names() -> None:
     assert media.preview_name("0123abcd.jpg", "image") == "0123abcd.thumb.webp"
     assert media.preview_name("0123abcd.mp4", "video") == "0123abcd.poster.jpg"
     assert media.preview_name("0123abcd.pdf", "document") is None
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records the paths it is asked for (and answers 404)."""
+    asked: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_ffmpeg_may_open_local_files_only(http_server: tuple[str, list[str]]) -> None:
+    base, asked = http_server
+    with pytest.raises(av.FFmpegError):
+        media.open_local(f"{base}/clip.mp4", "mov")
+    assert asked == []
+    # Without the whitelist FFmpeg does fetch it: the check above can fail.
+    with pytest.raises(av.FFmpegError):
+        av.open(f"{base}/control.mp4", format="mov")
+    assert asked == ["/control.mp4"]
