@@ -31,6 +31,11 @@ def preview_url(item: FileView) -> rx.Var:
     return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), file_url(item))
 
 
+def poster_url(item: FileView) -> rx.Var:
+    """A video's poster frame for ``<video poster>``; "" when it has none."""
+    return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), "")
+
+
 def type_icon(item: FileView) -> rx.Component:
     """An icon for the file's detected type."""
     return rx.match(
@@ -46,12 +51,36 @@ def type_icon(item: FileView) -> rx.Component:
     )
 
 
-def _details(item: FileView) -> rx.Component:
+def preview_image(item: FileView, size: str) -> rx.Component:
+    """A square picture of the file (thumbnail, poster), or its type icon when it has none."""
+    return rx.cond(
+        (item.kind == "image") | (item.preview_name != ""),
+        rx.image(
+            src=preview_url(item),
+            alt=item.name,
+            width=size,
+            height=size,
+            object_fit="cover",
+            loading="lazy",
+            border_radius="var(--radius-2)",
+        ),
+        rx.center(type_icon(item), width=size, height=size),
+    )
+
+
+def _measures(item: FileView) -> rx.Var:
+    """The dimensions part of a details line (" · 640 × 480 · h264"), or nothing."""
+    return rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, "")
+
+
+def details(item: FileView, *more: rx.Component | str) -> rx.Component:
+    """One small grey line: size, dimensions or duration, upload time, then ``more``."""
     return rx.text(
         item.size_text,
-        rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, ""),
+        _measures(item),
         " · ",
         item.uploaded_text,
+        *more,
         size="1",
         color_scheme="gray",
     )
@@ -77,7 +106,7 @@ def _full_view(item: FileView) -> rx.Component:
                 src=file_url(item),
                 controls=True,
                 preload="metadata",
-                poster=rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), ""),
+                poster=poster_url(item),
                 width="100%",
                 style={"max_height": "70vh", "background": "black"},
                 class_name="full-video",
@@ -105,7 +134,7 @@ def file_dialog(item: FileView, trigger: rx.Component) -> rx.Component:
                 item.content_type,
                 " · ",
                 item.size_text,
-                rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, ""),
+                _measures(item),
                 " · uploaded ",
                 item.uploaded_text,
                 " · SHA-256 ",
@@ -145,7 +174,7 @@ def _gallery_tile(item: FileView) -> rx.Component:
             rx.vstack(
                 image,
                 rx.text(item.name, size="2", weight="medium", trim="both", truncate=True),
-                _details(item),
+                details(item),
                 spacing="1",
             ),
             as_child=False,
@@ -173,21 +202,10 @@ def gallery(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
 def _list_row(item: FileView) -> rx.Component:
     return rx.card(
         rx.hstack(
-            rx.cond(
-                (item.kind == "image") | (item.preview_name != ""),
-                rx.image(
-                    src=preview_url(item),
-                    alt=item.name,
-                    width="56px",
-                    height="56px",
-                    object_fit="cover",
-                    border_radius="var(--radius-2)",
-                ),
-                rx.center(type_icon(item), width="56px", height="56px"),
-            ),
+            preview_image(item, "56px"),
             rx.vstack(
                 rx.link(item.name, href=file_url(item), is_external=True, weight="medium"),
-                _details(item),
+                details(item),
                 spacing="1",
             ),
             rx.spacer(),
@@ -216,7 +234,7 @@ def video_player(item: rx.Var[FileView]) -> rx.Component:
             src=file_url(item),
             controls=True,
             preload="metadata",
-            poster=rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), ""),
+            poster=poster_url(item),
             width="100%",
             style={
                 "max_height": "520px",
@@ -226,7 +244,7 @@ def video_player(item: rx.Var[FileView]) -> rx.Component:
             id="player",
         ),
         rx.text(item.name, weight="medium"),
-        _details(item),
+        details(item),
         width="100%",
         spacing="1",
     )

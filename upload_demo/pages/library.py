@@ -18,10 +18,10 @@ import reflex as rx
 
 from upload_demo import records
 from upload_demo.components.file_views import (
+    details,
     download_url,
     file_dialog,
-    preview_url,
-    type_icon,
+    preview_image,
 )
 from upload_demo.components.layout import page_layout
 from upload_demo.file_view import FileView, from_record
@@ -245,24 +245,10 @@ def _options(values: list[str], selected: str) -> list[str]:
 
 def _thumbnail(item: FileView) -> rx.Component:
     """The preview (image thumbnail or video poster) or a type icon; opens the file."""
-    has_picture = (item.kind == "image") | ((item.kind == "video") & (item.preview_name != ""))
-    picture = rx.cond(
-        has_picture,
-        rx.image(
-            src=preview_url(item),
-            alt=item.name,
-            width="72px",
-            height="72px",
-            object_fit="cover",
-            loading="lazy",
-            border_radius="var(--radius-2)",
-        ),
-        rx.center(type_icon(item), width="72px", height="72px"),
-    )
     return file_dialog(
         item,
         rx.el.button(
-            picture,
+            preview_image(item, "72px"),
             rx.cond(
                 item.kind == "video",
                 rx.center(
@@ -345,16 +331,7 @@ def _row(item: FileView) -> rx.Component:
                     wrap="wrap",
                     spacing="1",
                 ),
-                rx.text(
-                    item.size_text,
-                    rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, ""),
-                    " · ",
-                    item.uploaded_text,
-                    " · SHA-256 ",
-                    rx.code(item.sha_short, variant="ghost", size="1"),
-                    size="1",
-                    color_scheme="gray",
-                ),
+                details(item, " · SHA-256 ", rx.code(item.sha_short, variant="ghost", size="1")),
                 spacing="1",
                 flex="1",
                 min_width="0",
