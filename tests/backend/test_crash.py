@@ -2,24 +2,27 @@
 
 A real backend runs as its own process (uvicorn on the app, as in production),
 with a database and upload dir of its own. The kill lands either while the
-request body is still arriving (Starlette is spooling it) or while the handler
-copies a file into the upload dir (a ``.partial-`` temp file exists). Either
-way there must be no record, and after the restart the start-up clean-up has
-removed the temp file and ``python -m upload_demo.maintenance check`` exits 0.
+request body is still arriving (Starlette is spooling it, and the handler has
+not run) or while the handler copies a file into the upload dir (a
+``.partial-`` temp file exists). Either way there must be no record and no
+published file, and after the restart the upload dir holds nothing and
+``python -m upload_demo.maintenance check`` exits 0.
+
+Each kill is preceded by SIGSTOP the moment the awaited state is seen: the
+backend freezes at once, so what the test inspects is exactly what the kill
+leaves, and no race with a fast copy can publish the file in between.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -27,86 +30,56 @@ import pytest
 import sqlmodel
 
 from tests import client, samples
+from tests.backend_process import BackendProcess, spool_files
 from tests.conftest import ROOT
 from upload_demo.maintenance import TEMP_GRACE_S
 from upload_demo.models import StoredFile
 from upload_demo.pages.one_step import OneStepState
+from upload_demo.pages.video import VideoState
 from upload_demo.storage import TEMP_PREFIX
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
+#: How often the test looks for the state it waits for (the backend keeps a core).
+POLL_S = 0.005
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+#: The file copied in: at ~270 MB/s (copy, hash and fsync, measured here) its copy
+#: spans about 100 polls, so a poll cannot miss it and the backend be stopped too late.
+COPIED_SIZE = 150_000_000
 
 
 class Backend:
-    """``python -m uvicorn`` on the app, with this test's upload dir and database."""
+    """The backend, run (and re-run) with this test's upload dir and database."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.uploads = workdir / "uploaded_files"
         self.uploads.mkdir()
-        self.db_url = f"sqlite:///{workdir / 'crash.db'}"
-        self.engine = sqlmodel.create_engine(self.db_url)
+        db_url = f"sqlite:///{workdir / 'crash.db'}"
+        self.engine = sqlmodel.create_engine(db_url)
         StoredFile.metadata.create_all(self.engine)
         self.env = {
-            **os.environ,
             "REFLEX_UPLOADED_FILES_DIR": str(self.uploads),
-            "REFLEX_DB_URL": self.db_url,
-            # Compile into a scratch dir: the session's own app keeps using .web.
+            "REFLEX_DB_URL": db_url,
+            # Whatever the backend writes stays out of the session app's dirs.
             "REFLEX_WEB_WORKDIR": str(workdir / "web"),
             "REFLEX_STATES_WORKDIR": str(workdir / "states"),
         }
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = ""
-        self.starts = 0
+        self.runs: list[BackendProcess] = []
+
+    @property
+    def current(self) -> BackendProcess:
+        return self.runs[-1]
 
     def start(self) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.starts += 1
-        log = (self.workdir / f"backend-{self.starts}.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "uvicorn", "--factory", "upload_demo.upload_demo:app"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log()
-            try:
-                if httpx.get(f"{self.url}/ping", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"backend did not start:\n{self.log()}")
+        log = self.workdir / f"backend-{len(self.runs) + 1}.log"
+        self.runs.append(BackendProcess(log, env=self.env))
+        self.current.wait_ready()
 
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        assert self.process.returncode == -signal.SIGKILL
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log(self) -> str:
-        return (self.workdir / f"backend-{self.starts}.log").read_text(errors="replace")
+    def close(self) -> None:
+        for run in self.runs:
+            run.stop()
+        self.engine.dispose()
 
     def rows(self) -> list[StoredFile]:
         with sqlmodel.Session(self.engine) as session:
@@ -115,25 +88,14 @@ class Backend:
     def temp_files(self) -> list[Path]:
         return sorted(self.uploads.glob(f"{TEMP_PREFIX}*"))
 
-    def spooling(self) -> bool:
-        """Whether the backend holds an anonymous temporary file (Starlette's spool)."""
-        assert self.process is not None
-        temp_dir = os.path.realpath(tempfile.gettempdir())
-        fd_dir = Path(f"/proc/{self.process.pid}/fd")
-        for fd in fd_dir.iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target.startswith(temp_dir) and target.endswith("(deleted)"):
-                return True
-        return False
+    def published_files(self) -> list[Path]:
+        return sorted(p for p in self.uploads.iterdir() if not p.name.startswith(TEMP_PREFIX))
 
     def maintenance_check(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "upload_demo.maintenance", "check"],
             cwd=ROOT,
-            env=self.env,
+            env={**os.environ, **self.env},
             capture_output=True,
             text=True,
             timeout=120,
@@ -143,16 +105,18 @@ class Backend:
 @pytest.fixture
 def backend(tmp_path: Path) -> Iterator[Backend]:
     running = Backend(tmp_path)
-    running.start()
-    yield running
-    running.stop()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.close()
 
 
-def wait_for(condition: object, timeout: float, what: str) -> None:
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.0005)
+        time.sleep(POLL_S)
 
 
 def restart_and_check(backend: Backend, partial: list[Path]) -> None:
@@ -163,9 +127,9 @@ def restart_and_check(backend: Backend, partial: list[Path]) -> None:
         age = time.time() - path.stat().st_mtime
         time.sleep(max(0.0, TEMP_GRACE_S + 0.1 - age))
     backend.start()
-    assert backend.temp_files() == []
+    assert list(backend.uploads.iterdir()) == []
     for path in partial:
-        assert f"removed a crashed upload's temp file {path}" in backend.log()
+        assert f"removed a crashed upload's temp file {path}" in backend.current.log()
     assert backend.rows() == []
     check = backend.maintenance_check()
     assert check.returncode == 0, check.stdout + check.stderr
@@ -173,11 +137,17 @@ def restart_and_check(backend: Backend, partial: list[Path]) -> None:
 
 
 def test_killed_while_the_body_arrives(backend: Backend) -> None:
-    """Half a request sent, then the server dies: nothing stored, nothing recorded."""
+    """Half a request sent, then the server dies: nothing stored, nothing recorded.
+
+    The handler never ran, so the upload dir stays empty (not even a temp
+    file). The bytes received so far were in Starlette's spool, an unlinked
+    temporary file in the system temp dir: it has no name to leave behind, and
+    the kernel frees it when the killed process's descriptors close.
+    """
     body, content_type = client.multipart_body(
         [(f"slow-{uuid.uuid4().hex[:8]}.pdf", samples.pdf_bytes("slow") + os.urandom(8_000_000))]
     )
-    url = httpx.URL(backend.url)
+    url = httpx.URL(backend.current.url)
     sock = socket.create_connection((url.host, url.port))
     head = (
         "POST /_upload HTTP/1.1\r\n"
@@ -187,29 +157,40 @@ def test_killed_while_the_body_arrives(backend: Backend) -> None:
         f"Content-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     )
-    sock.sendall(head.encode() + body[: len(body) // 2])
+    sent = len(body) // 2
+    sock.sendall(head.encode() + body[:sent])
+    pid = backend.current.pid
     try:
-        # The kill lands while Starlette spools the half it has and waits for the rest.
-        wait_for(backend.spooling, 30, "the backend to spool the upload")
-        backend.kill()
+        wait_for(lambda: spool_files(pid), 30, "the backend to spool the upload")
+        backend.current.freeze()
+        [spool] = spool_files(pid)
+        spooled = os.stat(f"/proc/{pid}/fd/{spool.fd}").st_size
+        backend.current.kill()
     finally:
         sock.close()
 
+    # The kill landed mid-body: part of the file was on disk, in a file with no name.
+    assert 0 < spooled < sent, (spooled, sent)
+    assert spool.target.endswith(" (deleted)"), spool
+    assert not Path(spool.target.removesuffix(" (deleted)")).exists()
     assert backend.rows() == []
-    assert [p for p in backend.uploads.iterdir() if not p.name.startswith(TEMP_PREFIX)] == []
-    restart_and_check(backend, backend.temp_files())
+    assert list(backend.uploads.iterdir()) == []
+    restart_and_check(backend, [])
 
 
 def test_killed_while_the_file_is_copied_in(backend: Backend) -> None:
     """The whole request arrived; the kill lands while the handler writes the temp file."""
-    data = samples.pdf_bytes("copied") + os.urandom(9_900_000)
-    name = f"copied-{uuid.uuid4().hex[:8]}.pdf"
+    data = samples.video_bytes("webm") + os.urandom(COPIED_SIZE)
+    size = len(data)
+    name = f"copied-{uuid.uuid4().hex[:8]}.webm"
     outcome: list[object] = []
 
     def post() -> None:
         try:
             outcome.append(
-                client.post_upload(backend.url, OneStepState.handle_upload, [(name, data)])
+                client.post_upload(
+                    backend.current.url, VideoState.handle_upload, [(name, data)], timeout=120
+                )
             )
         except httpx.TransportError as exc:
             outcome.append(exc)
@@ -217,14 +198,21 @@ def test_killed_while_the_file_is_copied_in(backend: Backend) -> None:
     sender = threading.Thread(target=post)
     sender.start()
     try:
-        wait_for(lambda: backend.temp_files() or outcome, 60, "a temp file in the upload dir")
+        wait_for(lambda: backend.temp_files() or outcome, 90, "a temp file in the upload dir")
+        backend.current.freeze()
         assert not outcome, f"the upload finished before a temp file was seen: {outcome}"
-        backend.kill()
+        [partial] = backend.temp_files()
+        # Frozen mid-copy: part of the bytes are in the temp file, nothing is published.
+        copied = partial.stat().st_size
+        assert backend.published_files() == []
+        backend.current.kill()
     finally:
+        backend.current.stop()
         sender.join(timeout=30)
 
-    partial = backend.temp_files()
-    assert partial, "the kill should have left the temp file being written"
+    assert copied < size, "the backend should have been stopped before the copy ended"
+    assert len(outcome) == 1 and isinstance(outcome[0], httpx.TransportError), outcome
+    assert backend.temp_files() == [partial]
+    assert backend.published_files() == []
     assert backend.rows() == []
-    assert [p for p in backend.uploads.iterdir() if not p.name.startswith(TEMP_PREFIX)] == []
-    restart_and_check(backend, partial)
+    restart_and_check(backend, [partial])

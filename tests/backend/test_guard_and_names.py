@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ from tests.backend.test_upload_endpoint import (
     rows_named,
     tag,
 )
+from tests.backend_process import Spool, spool_files
 from upload_demo import guard, policy
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.one_step import OneStepState
@@ -49,18 +49,9 @@ PIECE = 256 * 1024
 # --- a client that listens while it sends -------------------------------------
 
 
-def spool_files() -> set[str]:
-    """Anonymous temporary files this process holds open (Starlette's spools)."""
-    temp_dir = os.path.realpath(tempfile.gettempdir())
-    found = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith(temp_dir) and target.endswith("(deleted)"):
-            found.add(f"{fd}:{target}")
-    return found
+def own_spools() -> set[Spool]:
+    """Starlette's spool files held by this process (the test app's backend runs here)."""
+    return spool_files(os.getpid())
 
 
 def file_part_head(name: str, boundary: str) -> bytes:
@@ -179,10 +170,10 @@ class SlowUpload:
         return json.loads(self.text)["detail"]
 
 
-def wait_for_no_spool(before: set[str]) -> set[str]:
+def wait_for_no_spool(before: set[Spool]) -> set[Spool]:
     """Spool files opened since ``before`` and still open after a short wait."""
     deadline = time.monotonic() + 5
-    while (left := spool_files() - before) and time.monotonic() < deadline:
+    while (left := own_spools() - before) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
 
@@ -195,12 +186,12 @@ def test_declared_length_over_total_is_refused_before_the_body(
 ) -> None:
     page = OneStepState.policy
     declared = 4 * page.max_total_size  # 200 MB announced
-    before, rows_before, spools_before = listing(upload_dir), row_count(), spool_files()
-    spools_seen: set[str] = set()
+    before, rows_before, spools_before = listing(upload_dir), row_count(), own_spools()
+    spools_seen: set[Spool] = set()
 
     upload = SlowUpload(backend_url, OneStepState.handle_upload, declared=declared)
     upload.send_until_answered(
-        give_up_after=declared, on_piece=lambda _: spools_seen.update(spool_files())
+        give_up_after=declared, on_piece=lambda _: spools_seen.update(own_spools())
     )
 
     assert upload.status == 413, upload.answer[:300]
@@ -223,12 +214,12 @@ def test_declared_length_over_total_is_refused_before_the_body(
 def test_undeclared_length_is_counted_and_cut_off(backend_url: str, upload_dir: Path) -> None:
     page = OneStepState.policy
     limit = guard.request_limit(page)
-    before, rows_before, spools_before = listing(upload_dir), row_count(), spool_files()
-    spools_seen: set[str] = set()
+    before, rows_before, spools_before = listing(upload_dir), row_count(), own_spools()
+    spools_seen: set[Spool] = set()
 
     upload = SlowUpload(backend_url, OneStepState.handle_upload, declared=None)
     upload.send_until_answered(
-        give_up_after=4 * limit, on_piece=lambda _: spools_seen.update(spool_files())
+        give_up_after=4 * limit, on_piece=lambda _: spools_seen.update(own_spools())
     )
 
     assert upload.status == 413, upload.answer[:300]

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.actions import choose_files, expect_status, open_page, records_named, stored_files
 from upload_demo.pages.one_step import OneStepState
+from upload_demo.upload_state import WATCH_INTERVAL_S
 
 
 def test_upload_over_the_total_fails_with_the_reason(
@@ -37,7 +38,9 @@ def test_upload_over_the_total_fails_with_the_reason(
     expect(page.locator(".rejections")).to_have_count(0)
     expect(page.get_by_role("button", name="Cancel")).to_be_disabled()
     # The refusal holds: the watcher's generic "did not complete" never replaces it.
-    page.wait_for_timeout(2500)
+    # The watcher looks at the request once per interval; give it two looks after the
+    # refusal (and a round trip to the browser and back) to do so if it would.
+    page.wait_for_timeout(2 * WATCH_INTERVAL_S * 1000 + 500)
     expect(page.locator(".upload-status")).to_contain_text("more than this page's 50 MB total")
     assert stored_files(upload_dir) == before
     for path in paths:

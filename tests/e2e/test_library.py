@@ -7,14 +7,9 @@ a test's rows from everything else the session has stored.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import random
 import re
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,7 +21,7 @@ import reflex as rx
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests import samples
-from tests.conftest import ROOT
+from tests.backend_process import BackendProcess
 from tests.e2e.actions import choose_files, expect_status, open_page, records_named
 from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
@@ -275,8 +270,12 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
     expect(confirm).to_contain_text(doomed)
     confirm.get_by_role("button", name="Cancel").click()
     expect(confirm).to_have_count(0)
-    page.wait_for_timeout(500)
-    expect(rows(page)).to_have_count(2)
+    # A round trip through the backend: the page's events run in order, so a delete
+    # sent by Cancel would have run before this re-query, which reads the database.
+    choose(page, "Sort", "Name A–Z")
+    expect(page).to_have_url(re.compile(r"[?&]sort=name(&|$)"))
+    expect(page.locator(".library-name").first).to_have_text(doomed)
+    assert row_names(page) == [doomed, neighbour]
     assert len(records_named(doomed)) == 1
     assert (upload_dir / row.stored_name).is_file()
     assert (upload_dir / preview).is_file()
@@ -295,48 +294,8 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
 # --- a server restart keeps everything ----------------------------------------------
 
 
-class BackendProcess:
-    """The app's backend in a process of its own (``uvicorn --factory``, as Reflex runs it).
-
-    It compiles nothing (REFLEX_SKIP_COMPILE): the dev frontend keeps serving
-    the pages it already built, and reconnects to whatever listens on the port.
-    """
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "uvicorn", "--factory", "upload_demo.upload_demo:app"),
-                *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "REFLEX_SKIP_COMPILE": "true"},
-        )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Until /ping answers; fails at once if the process dies."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the backend process exited"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{self.port}/ping", timeout=1).is_success:
-                    return
-            time.sleep(0.1)
-        raise TimeoutError("the backend process did not answer /ping")
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it lingers."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture
-def restart_backend(app_harness: Any) -> Iterator[Callable[[], None]]:
+def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], None]]:
     """A function that restarts the backend: the session's stops, a fresh process takes over.
 
     The fresh process starts with nothing in memory, as after a real restart:
@@ -344,6 +303,8 @@ def restart_backend(app_harness: Any) -> Iterator[Callable[[], None]]:
     dir. When the test ends, that process stops and the session's own backend
     starts again on the same port (with an empty state manager, as a restarted
     server has) for the tests that follow. Only one backend listens at a time.
+    The dev frontend keeps serving the pages it built and reconnects to
+    whatever listens on the port.
     """
     from reflex.istate.manager import StateManager
 
@@ -355,9 +316,9 @@ def restart_backend(app_harness: Any) -> Iterator[Callable[[], None]]:
         harness.backend.should_exit = True
         harness.backend_thread.join(timeout=30)
         assert not harness.backend_thread.is_alive(), "the session backend did not stop"
-        process = BackendProcess(port)
+        process = BackendProcess(tmp_path / f"backend-{len(started) + 1}.log", port=port)
         started.append(process)
-        process.wait_ready()
+        process.wait_ready(timeout=60)
 
     yield restart
 
