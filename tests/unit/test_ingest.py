@@ -7,7 +7,6 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import sqlalchemy.exc
 import sqlmodel
 from PIL import Image
 
-from tests import samples
+from tests import db, samples
 from upload_demo import duplicates, filetypes, ingest, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
@@ -80,26 +79,10 @@ def files_for(*outcomes: ingest.Outcome) -> set[str]:
     return names
 
 
-@contextlib.contextmanager
-def insert_fails_for(original_name: str) -> Iterator[None]:
-    """A real database failure: a trigger that aborts inserting this one name."""
+def insert_fails_for(original_name: str) -> contextlib.AbstractContextManager[None]:
+    """A real database failure: inserting a row with this original name is aborted."""
     assert original_name.isalnum()
-    trigger = f"fail_{original_name}"
-    with rx.session() as session:
-        session.exec(
-            sqlalchemy.text(
-                f"CREATE TRIGGER {trigger} BEFORE INSERT ON storedfile "
-                f"WHEN NEW.original_name = '{original_name}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-            )
-        )
-        session.commit()
-    try:
-        yield
-    finally:
-        with rx.session() as session:
-            session.exec(sqlalchemy.text(f"DROP TRIGGER IF EXISTS {trigger}"))
-            session.commit()
+    return db.refusing("INSERT", f"NEW.original_name = '{original_name}'")
 
 
 def test_mixed_batch_keeps_good_files_and_refuses_bad_ones(tmp_path: Path) -> None:
