@@ -4,8 +4,11 @@ Per file: the policy checks count, size and type; storage copies the bytes
 to a temp file, hashing them; a repeat of stored bytes stops there; media
 decodes images and videos, measures them and writes a preview (also to a
 temp file); only then do the file and its preview take their final names,
-and the record is committed. Until that point nothing is visible, so a
-refusal or a crash leaves at most a ``.partial-`` temp file.
+and the record is committed. A refusal, or a failed commit, leaves nothing;
+a crash before publishing leaves at most ``.partial-`` temp files (removed
+when the app starts), and a crash between publishing and the commit leaves
+the file and its preview without a record (the maintenance check reports
+them). Never a record without its file.
 
 Each file of a batch gets its own Outcome; a refused file leaves nothing
 behind and does not stop the good files beside it. Everything here blocks
@@ -134,16 +137,13 @@ def _keep(
         preview_name=preview_name,
     )
     try:
-        # On failure this removes the file; the preview is ours to remove.
+        # On failure this removes the file and its preview.
         record = records.commit_or_discard(record, directory)
-    except BaseException as exc:
-        if preview_name is not None:
-            storage.delete(directory, preview_name)
-        if isinstance(exc, sqlalchemy.exc.IntegrityError):
-            # The same bytes were committed by another upload since the lookup above.
-            existing = duplicates.stored_with(received.sha256)
-            if existing is not None:
-                return _duplicate(name, existing)
+    except sqlalchemy.exc.IntegrityError:
+        # The same bytes were committed by another upload since the lookup above.
+        existing = duplicates.stored_with(received.sha256)
+        if existing is not None:
+            return _duplicate(name, existing)
         raise
     return Outcome(
         name=name,

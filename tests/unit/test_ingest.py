@@ -262,6 +262,42 @@ def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None
     assert row is not None and row.original_name == f"ok-{t}.pdf"
 
 
+def test_a_failure_after_the_commit_keeps_file_and_row(tmp_path: Path) -> None:
+    """Another writer locks the database just after our commit: nothing may be discarded."""
+    t = tag()
+    data = samples.pdf_bytes(t)
+    blob = storage.write_stream(io.BytesIO(data), tmp_path, ".pdf", max_bytes=len(data))
+    record = StoredFile(
+        original_name=f"kept-{t}.pdf",
+        stored_name=blob.name,
+        kind="document",
+        content_type="application/pdf",
+        size=blob.size,
+        sha256=blob.sha256,
+        source_page="unit",
+    )
+    with db.locked_after_commit() as lock:
+        record = records.commit_or_discard(record, tmp_path)
+        assert lock, "the database was not locked after the commit"
+        # Read without a query: the lock would make any query fail.
+        assert record.id is not None
+        assert record.original_name == f"kept-{t}.pdf"
+    assert (tmp_path / blob.name).read_bytes() == data
+    row = row_for(blob.name)
+    assert row is not None and row.id == record.id
+
+
+def test_a_failure_after_the_commit_keeps_the_upload(tmp_path: Path) -> None:
+    t = tag()
+    with db.locked_after_commit() as lock:
+        (outcome,) = ingest_batch(
+            [item(f"locked-{t}.png", samples.image_bytes("PNG", seed=415))], policy.IMAGES, tmp_path
+        )
+        assert lock
+    assert outcome.stored, outcome.message
+    assert listing(tmp_path) == files_for(outcome)  # the file and its thumbnail
+
+
 class BrokenStream(io.RawIOBase):
     """A spooled upload that cannot be read past its head (disk error)."""
 
