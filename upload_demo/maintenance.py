@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import fcntl
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +38,7 @@ import reflex as rx
 import sqlalchemy
 import sqlmodel
 
+from upload_demo import storage
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
 from upload_demo.units import human_bytes
@@ -91,59 +90,33 @@ class Report:
 
 
 @contextlib.contextmanager
-def _unlocked(path: Path) -> Iterator[bool]:
-    """Hold ``path``'s lock for the block if nobody else holds it; yield whether we got it."""
+def _abandoned(path: Path, grace_s: float) -> Iterator[bool]:
+    """Whether no writer has ``path``: unchanged for ``grace_s`` seconds and its lock free.
+
+    If so, the lock is held for the block, so no writer can start on the file
+    before the caller is done with it (say, removing it).
+    """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        changed = path.stat().st_mtime
     except FileNotFoundError:
         yield False
         return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
-
-
-def _is_abandoned(path: Path, now: float) -> bool:
-    try:
-        changed = path.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    if now - changed < TEMP_GRACE_S:
-        return False
-    with _unlocked(path) as free:
-        return free
-
-
-def _remove_if_abandoned(path: Path, now: float) -> bool:
-    try:
-        changed = path.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    if now - changed < TEMP_GRACE_S:
-        return False
-    # Unlink while holding the lock, so no writer can be between "free" and "gone".
-    with _unlocked(path) as free:
-        if free:
-            path.unlink(missing_ok=True)
-        return free
-
-
-def _temp_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.glob(f"{TEMP_PREFIX}*") if p.is_file())
+    if time.time() - changed < grace_s:
+        yield False
+        return
+    with storage.claim(path) as free:
+        yield free
 
 
 def remove_leftover_temp_files(directory: Path) -> list[Path]:
     """Remove the temporary files no live upload is writing; return what was removed."""
-    now = time.time()
-    return [p for p in _temp_files(directory) if _remove_if_abandoned(p, now)]
+    removed = []
+    for path in storage.temp_files(directory):
+        with _abandoned(path, TEMP_GRACE_S) as free:
+            if free:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 # --- the check ---------------------------------------------------------------------
@@ -191,10 +164,9 @@ def scan(
         except FileNotFoundError:
             continue
         (report.orphan_files if age >= grace_s else report.recent_files).append(name)
-    for path in _temp_files(directory):
-        (report.temp_files if _is_abandoned(path, now) else report.busy_temp_files).append(
-            path.name
-        )
+    for path in storage.temp_files(directory):
+        with _abandoned(path, TEMP_GRACE_S) as free:
+            (report.temp_files if free else report.busy_temp_files).append(path.name)
     return report
 
 
@@ -236,10 +208,11 @@ def repair(
         if path.is_file():
             path.unlink()
             done.files_removed.append(name)
-    now = time.time()
     for name in report.temp_files:
-        if _remove_if_abandoned(directory / name, now):
-            done.temp_removed.append(name)
+        with _abandoned(directory / name, TEMP_GRACE_S) as free:
+            if free:
+                (directory / name).unlink(missing_ok=True)
+                done.temp_removed.append(name)
     return done
 
 

@@ -17,6 +17,7 @@ import sqlmodel
 from PIL import Image
 
 from tests import db, samples
+from tests.unit.stored import kept
 from upload_demo import duplicates, filetypes, ingest, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
@@ -213,16 +214,16 @@ def test_failed_commit_leaves_no_file(tmp_path: Path) -> None:
     )
     assert rows_named(doomed) == []
     assert listing(tmp_path) - before == files_for(outcomes[1])
-    assert storage.leftover_temp_files(tmp_path) == []
+    assert storage.temp_files(tmp_path) == []
 
 
 def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None:
     """A real IntegrityError (stored_name is UNIQUE): the file just written is removed."""
     t = tag()
     data = samples.image_bytes("PNG", seed=410)
-    blob = storage.write_stream(io.BytesIO(data), tmp_path, ".png", max_bytes=len(data))
+    blob = kept(io.BytesIO(data), tmp_path, ".png", max_bytes=len(data))
     fields = {
-        "stored_name": blob.name,
+        "stored_name": blob.staged.name,
         "kind": "image",
         "content_type": "image/png",
         "size": blob.size,
@@ -234,7 +235,7 @@ def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None
         session.commit()
     with pytest.raises(sqlalchemy.exc.IntegrityError):
         records.commit_or_discard(StoredFile(original_name=f"second-{t}.png", **fields), tmp_path)
-    assert not (tmp_path / blob.name).exists()
+    assert not (tmp_path / blob.staged.name).exists()
     assert os.listdir(tmp_path) == []
     assert [r.original_name for r in rows_named(f"first-{t}.png", f"second-{t}.png")] == [
         f"first-{t}.png"
@@ -243,11 +244,11 @@ def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None
 
 def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None:
     t = tag()
-    blob = storage.write_stream(io.BytesIO(b"%PDF-1.4 x"), tmp_path, ".pdf", max_bytes=100)
+    blob = kept(io.BytesIO(b"%PDF-1.4 x"), tmp_path, ".pdf", max_bytes=100)
     record = records.commit_or_discard(
         StoredFile(
             original_name=f"ok-{t}.pdf",
-            stored_name=blob.name,
+            stored_name=blob.staged.name,
             kind="document",
             content_type="application/pdf",
             size=blob.size,
@@ -257,8 +258,8 @@ def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None
         tmp_path,
     )
     assert record.id is not None
-    assert (tmp_path / blob.name).exists()
-    row = row_for(blob.name)
+    assert (tmp_path / blob.staged.name).exists()
+    row = row_for(blob.staged.name)
     assert row is not None and row.original_name == f"ok-{t}.pdf"
 
 
@@ -266,10 +267,10 @@ def test_a_failure_after_the_commit_keeps_file_and_row(tmp_path: Path) -> None:
     """Another writer locks the database just after our commit: nothing may be discarded."""
     t = tag()
     data = samples.pdf_bytes(t)
-    blob = storage.write_stream(io.BytesIO(data), tmp_path, ".pdf", max_bytes=len(data))
+    blob = kept(io.BytesIO(data), tmp_path, ".pdf", max_bytes=len(data))
     record = StoredFile(
         original_name=f"kept-{t}.pdf",
-        stored_name=blob.name,
+        stored_name=blob.staged.name,
         kind="document",
         content_type="application/pdf",
         size=blob.size,
@@ -282,8 +283,8 @@ def test_a_failure_after_the_commit_keeps_file_and_row(tmp_path: Path) -> None:
         # Read without a query: the lock would make any query fail.
         assert record.id is not None
         assert record.original_name == f"kept-{t}.pdf"
-    assert (tmp_path / blob.name).read_bytes() == data
-    row = row_for(blob.name)
+    assert (tmp_path / blob.staged.name).read_bytes() == data
+    row = row_for(blob.staged.name)
     assert row is not None and row.id == record.id
 
 
