@@ -10,18 +10,25 @@ Run it from the project directory: it reads the same configuration as the app
 
 The app also calls ``remove_leftover_temp_files`` when it starts.
 
-Uploads may be running while this looks, so two things are left alone:
+Uploads may be running while this looks. Every file the app writes is locked
+by its writer (an exclusive ``flock``) from the moment it exists until its
+record is committed: storage locks its temporary file, the lock follows the
+file through its rename to the final name, and ingest keeps the file (and its
+preview) open until the commit is over. The kernel drops the lock when its
+process dies, even by SIGKILL. So, with no guess about time:
 
-- a temporary file some process still writes: storage holds an exclusive
-  ``flock`` on its temporary file until it is closed, and the kernel drops the
-  lock when that process dies (even by SIGKILL). So a temporary file is a
-  leftover when nobody holds its lock and it has not changed for
-  ``TEMP_GRACE_S`` seconds (the grace covers the instant between creating the
-  file and locking it, and between closing and renaming it). This is exact
-  with several workers on one machine, and needs no clock guessing;
-- a file without a record younger than ``--grace`` (15 minutes by default):
-  storage puts the file in place before its record is committed, so a fresh
-  unreferenced file may be an upload finishing right now.
+- a temporary file is a leftover when nobody holds its lock. It must also be
+  ``TEMP_GRACE_S`` seconds old: that covers the instant between creating a
+  temporary file and locking it, the one moment a writer's file is unlocked;
+- a file without a record is an orphan when nobody holds its lock (its writer
+  is gone) and, checked again while the check holds that lock, still no record
+  names it: the writer may have committed and let go between the check's
+  reading of the records and its taking of the lock. A file whose writer is
+  alive is left alone, listed as being stored.
+
+The start-up clean-up removes temporary files only: a published file without a
+record may also be one restored from a backup before its records; only
+``check --repair`` removes those.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 import reflex as rx
 import sqlalchemy
@@ -45,9 +53,6 @@ from upload_demo.units import human_bytes
 
 #: A temporary file changed this recently may be one a writer has only just created.
 TEMP_GRACE_S = 2.0
-
-#: Default age below which a file without a record is taken for an upload in progress.
-ORPHAN_GRACE_S = 15 * 60
 
 #: Names in the upload dir that are not uploads.
 IGNORED_NAMES = frozenset({".gitkeep"})
@@ -71,9 +76,9 @@ class Report:
     missing_files: list[Row] = dataclasses.field(default_factory=list)
     missing_previews: list[Row] = dataclasses.field(default_factory=list)
     temp_files: list[str] = dataclasses.field(default_factory=list)
-    #: Not problems: temporary files being written, and files too new to judge.
+    #: Not problems: temporary files being written, and files whose record is being committed.
     busy_temp_files: list[str] = dataclasses.field(default_factory=list)
-    recent_files: list[str] = dataclasses.field(default_factory=list)
+    busy_files: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -134,14 +139,45 @@ def _rows(session_factory: SessionFactory) -> list[Row]:
         return [Row(*row) for row in session.exec(query).all()]
 
 
-def scan(
-    directory: Path,
-    *,
-    grace_s: float = ORPHAN_GRACE_S,
-    session_factory: SessionFactory = rx.session,
-) -> Report:
-    """Compare the upload dir with the database; change nothing."""
-    now = time.time()
+def _has_record(name: str, session_factory: SessionFactory) -> bool:
+    """Whether a row names ``name`` as its file or its preview (read afresh)."""
+    query = (
+        sqlmodel.select(StoredFile.id)
+        .where(sqlmodel.or_(StoredFile.stored_name == name, StoredFile.preview_name == name))
+        .limit(1)
+    )
+    with session_factory() as session:
+        return session.exec(query).first() is not None
+
+
+#: What ``_judged`` found for a file that had no record when the rows were read.
+Verdict = Literal["orphan", "busy", "recorded", "gone"]
+
+
+@contextlib.contextmanager
+def _judged(path: Path, session_factory: SessionFactory) -> Iterator[Verdict]:
+    """Judge a file that had no record; for an orphan, its lock is held for the block.
+
+    "busy": its writer is alive (the file is locked). "recorded": its record
+    was committed since the rows were read. "gone": someone removed it.
+    Holding the lock while checking the records again is what makes
+    "orphan" exact: no writer can commit a record for it and let go unseen.
+    """
+    with _abandoned(path, 0) as free:
+        if not free:
+            yield "busy" if path.exists() else "gone"
+        elif _has_record(path.name, session_factory):
+            yield "recorded"
+        else:
+            yield "orphan"
+
+
+def scan(directory: Path, *, session_factory: SessionFactory = rx.session) -> Report:
+    """Compare the upload dir with the database; change nothing.
+
+    The rows are read before the directory is listed: a record committed
+    before the read has its files in place by then (they are published first).
+    """
     report = Report()
     rows = _rows(session_factory)
     on_disk = {
@@ -159,11 +195,11 @@ def scan(
         elif row.preview_name and row.preview_name not in on_disk:
             report.missing_previews.append(row)
     for name in sorted(set(on_disk) - referenced):
-        try:
-            age = now - on_disk[name].stat().st_mtime
-        except FileNotFoundError:
-            continue
-        (report.orphan_files if age >= grace_s else report.recent_files).append(name)
+        with _judged(on_disk[name], session_factory) as verdict:
+            if verdict == "orphan":
+                report.orphan_files.append(name)
+            elif verdict == "busy":
+                report.busy_files.append(name)
     for path in storage.temp_files(directory):
         with _abandoned(path, TEMP_GRACE_S) as free:
             (report.temp_files if free else report.busy_temp_files).append(path.name)
@@ -205,9 +241,10 @@ def repair(
     ]
     for name in stray:
         path = directory / name
-        if path.is_file():
-            path.unlink()
-            done.files_removed.append(name)
+        with _judged(path, session_factory) as verdict:
+            if verdict == "orphan":
+                path.unlink()
+                done.files_removed.append(name)
     for name in report.temp_files:
         with _abandoned(directory / name, TEMP_GRACE_S) as free:
             if free:
@@ -257,8 +294,8 @@ def format_report(directory: Path, report: Report) -> list[str]:
         report.busy_temp_files,
     )
     section(
-        "Left alone: files without a record yet, too recent to judge",
-        report.recent_files,
+        "Left alone: files being stored right now (their record is not committed yet)",
+        report.busy_files,
     )
     return lines
 
@@ -298,13 +335,6 @@ def main(
         action="store_true",
         help="remove stray and temporary files, delete records whose file is gone",
     )
-    check.add_argument(
-        "--grace",
-        type=float,
-        default=ORPHAN_GRACE_S,
-        metavar="SECONDS",
-        help=f"files without a record younger than this are left alone (default {ORPHAN_GRACE_S})",
-    )
     args = parser.parse_args(argv)
 
     if directory is None:
@@ -312,7 +342,7 @@ def main(
     print(f"Upload dir: {directory}")
     if session_factory is rx.session:
         print(f"Database:   {_describe_db()}")
-    report = scan(directory, grace_s=args.grace, session_factory=session_factory)
+    report = scan(directory, session_factory=session_factory)
     for line in format_report(directory, report):
         print(line)
     if not report.problems:
@@ -327,7 +357,7 @@ def main(
         f"{len(done.temp_removed)} temporary file(s), deleted {len(done.records_deleted)} "
         f"record(s) without a file, cleared {len(done.previews_cleared)} missing preview(s)."
     )
-    after = scan(directory, grace_s=args.grace, session_factory=session_factory)
+    after = scan(directory, session_factory=session_factory)
     if after.problems:
         for line in format_report(directory, after):
             print(line)

@@ -28,6 +28,20 @@ from upload_demo.storage import TEMP_PREFIX
 LONG_AGO = time.time() - 3600
 
 
+def record_for(name: str, data: bytes, preview_name: str | None = None) -> StoredFile:
+    """A row for a file ``name`` holding ``data``."""
+    return StoredFile(
+        original_name=f"holiday {name}",
+        stored_name=name,
+        kind="image",
+        content_type="image/png",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_page="images",
+        preview_name=preview_name,
+    )
+
+
 class Store:
     """An upload dir and a database of its own."""
 
@@ -57,16 +71,7 @@ class Store:
             self.file(name, data)
         if preview_name and on_disk:
             self.file(preview_name, b"webp")
-        row = StoredFile(
-            original_name=f"holiday {stem}.png",
-            stored_name=name,
-            kind="image",
-            content_type="image/png",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            source_page="images",
-            preview_name=preview_name,
-        )
+        row = record_for(name, data, preview_name)
         with self.session() as session:
             session.add(row)
             session.commit()
@@ -78,8 +83,8 @@ class Store:
         with self.session() as session:
             return {r.stored_name: r for r in session.exec(sqlmodel.select(StoredFile)).all()}
 
-    def scan(self, **kwargs: float) -> Report:
-        return scan(self.directory, session_factory=self.session, **kwargs)
+    def scan(self) -> Report:
+        return scan(self.directory, session_factory=self.session)
 
     def repair(self, report: Report) -> maintenance.Repairs:
         return repair(self.directory, report, session_factory=self.session)
@@ -170,13 +175,76 @@ def test_repair_fixes_everything_and_keeps_the_healthy(store: Store) -> None:
     assert store.scan().problems == 0
 
 
-def test_a_fresh_file_without_a_record_is_left_alone(store: Store) -> None:
-    """Storage puts a file down before its row is committed: that may be happening now."""
+def test_a_published_file_whose_writer_is_alive_is_left_alone(store: Store) -> None:
+    """Published, record not committed yet: its writer still holds the file's lock."""
+    with storage.staging(store.directory, "f" * 32 + ".png") as staged:
+        with staged.writer() as out:
+            out.write(b"being stored")
+        staged.keep()
+        os.utime(staged.path, (LONG_AGO, LONG_AGO))  # however old it looks
+        report = store.scan()
+        assert report.busy_files == [staged.name]
+        assert report.problems == 0
+        assert "being stored right now" in "\n".join(
+            maintenance.format_report(store.directory, report)
+        )
+        store.repair(report)
+        assert staged.path.exists()
+    # The writer is gone without committing (a crash): now it is an orphan.
+    assert store.scan().orphan_files == [staged.name]
+
+
+def test_a_new_unlocked_file_without_a_record_is_an_orphan(store: Store) -> None:
+    """No clock: a file nobody holds is judged at once, however new."""
     fresh = store.file("f" * 32 + ".png", age_s=0)
     report = store.scan()
+    assert report.orphan_files == [fresh.name]
+    assert report.busy_files == []
+    assert store.repair(report).files_removed == [fresh.name]
+    assert not fresh.exists()
+
+
+def test_a_record_committed_before_the_lock_is_taken_spares_the_file(store: Store) -> None:
+    """The writer commits and lets go after the check read the records, before it locks."""
+    writer = contextlib.ExitStack()
+    staged = writer.enter_context(storage.staging(store.directory, "9" * 32 + ".png"))
+    with staged.writer() as out:
+        out.write(b"stored just now")
+    staged.keep()
+    reads = 0
+
+    @contextlib.contextmanager
+    def session() -> Iterator[sqlmodel.Session]:
+        nonlocal reads
+        reads += 1
+        with store.session() as opened:
+            yield opened
+        if reads == 1:
+            # Right after the check's first read (which found no record for the file):
+            # the writer commits its record, then closes the file (its lock goes).
+            with store.session() as other:
+                other.add(record_for(staged.name, b"stored just now"))
+                other.commit()
+            writer.close()
+
+    report = scan(store.directory, session_factory=session)
+    assert reads == 2, "the check should have read the records again, under the lock"
+    assert report.orphan_files == []
+    assert report.busy_files == []
     assert report.problems == 0
-    assert report.recent_files == [fresh.name]
-    assert store.scan(grace_s=0).orphan_files == [fresh.name]
+    assert staged.path.exists()
+
+
+def test_repair_spares_a_file_whose_record_appeared_after_the_check(store: Store) -> None:
+    late = store.file("8" * 32 + ".png", b"late")
+    report = store.scan()
+    assert report.orphan_files == [late.name]
+    with store.session() as session:
+        session.add(record_for(late.name, b"late"))
+        session.commit()
+    assert store.repair(report).files_removed == []
+    assert late.exists()
+    assert store.scan().problems == 0
 
 
 def test_a_temp_file_being_written_is_left_alone(store: Store) -> None:
