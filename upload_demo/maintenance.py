@@ -8,6 +8,11 @@ gone, clears a missing preview, then checks again (exit 0 when that is clean).
 Run it from the project directory: it reads the same configuration as the app
 (``rxconfig.py``, ``REFLEX_DB_URL``, ``REFLEX_UPLOADED_FILES_DIR``).
 
+A wrong upload dir looks like every file lost, and a repair would then delete
+every record. So the command exits 2, changing nothing, when the upload dir
+does not exist, and ``--repair`` refuses (exit 2) when it would delete every
+record of at least ``SUSPICIOUS_LOSS`` as missing, unless ``--force``.
+
 The app also calls ``remove_leftover_temp_files`` when it starts.
 
 Uploads may be running while this looks. Every file the app writes is locked
@@ -45,6 +50,7 @@ from typing import Literal
 import reflex as rx
 import sqlalchemy
 import sqlmodel
+from reflex_base.environment import environment
 
 from upload_demo import storage
 from upload_demo.models import StoredFile
@@ -53,6 +59,9 @@ from upload_demo.units import human_bytes
 
 #: A temporary file changed this recently may be one a writer has only just created.
 TEMP_GRACE_S = 2.0
+
+#: A repair that would delete every record, when there are at least this many, needs --force.
+SUSPICIOUS_LOSS = 3
 
 #: Names in the upload dir that are not uploads.
 IGNORED_NAMES = frozenset({".gitkeep"})
@@ -72,6 +81,9 @@ class Row:
 class Report:
     """What a check found. Lists of file names (in the upload dir) and rows."""
 
+    #: How many records the database holds.
+    records: int = 0
+
     orphan_files: list[str] = dataclasses.field(default_factory=list)
     missing_files: list[Row] = dataclasses.field(default_factory=list)
     missing_previews: list[Row] = dataclasses.field(default_factory=list)
@@ -79,6 +91,11 @@ class Report:
     #: Not problems: temporary files being written, and files whose record is being committed.
     busy_temp_files: list[str] = dataclasses.field(default_factory=list)
     busy_files: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def all_records_missing(self) -> bool:
+        """Every record lost its file: more likely a wrong upload dir than a real loss."""
+        return self.records >= SUSPICIOUS_LOSS and len(self.missing_files) == self.records
 
     @property
     def problems(self) -> int:
@@ -185,6 +202,7 @@ def scan(directory: Path, *, session_factory: SessionFactory = rx.session) -> Re
         for p in (directory.iterdir() if directory.is_dir() else [])
         if p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(TEMP_PREFIX)
     }
+    report.records = len(rows)
     referenced: set[str] = set()
     for row in rows:
         referenced.add(row.stored_name)
@@ -328,29 +346,59 @@ def main(
     check = commands.add_parser(
         "check",
         help="list files without records, records without files, leftover temp files",
-        description="Exit status: 0 when clean, 1 when something is wrong (or a repair failed).",
+        description=(
+            "Exit status: 0 when clean, 1 when something is wrong (or a repair failed), "
+            "2 when the upload dir is missing or a repair was refused."
+        ),
     )
     check.add_argument(
         "--repair",
         action="store_true",
         help="remove stray and temporary files, delete records whose file is gone",
     )
+    check.add_argument(
+        "--force",
+        action="store_true",
+        help=f"repair even when every record (of {SUSPICIOUS_LOSS} or more) lost its file",
+    )
     args = parser.parse_args(argv)
 
     if directory is None:
-        directory = Path(rx.get_upload_dir()).resolve()
+        # Not rx.get_upload_dir(): it creates a missing directory, hiding a wrong setting.
+        directory = environment.REFLEX_UPLOADED_FILES_DIR.get().resolve()
     print(f"Upload dir: {directory}")
     if session_factory is rx.session:
         print(f"Database:   {_describe_db()}")
+    if not directory.is_dir():
+        print(
+            f"The upload dir {directory} does not exist (or is not a directory): nothing was "
+            "checked. Run from the project directory, or set REFLEX_UPLOADED_FILES_DIR as the "
+            "app has it.",
+            file=sys.stderr,
+        )
+        return 2
     report = scan(directory, session_factory=session_factory)
     for line in format_report(directory, report):
         print(line)
     if not report.problems:
         print("Clean: every file has its record and every record its file.")
         return 0
+    if report.all_records_missing:
+        print(
+            f"Every one of the {report.records} records has lost its file: is {directory} "
+            "the app's upload dir (REFLEX_UPLOADED_FILES_DIR)?",
+            file=sys.stderr,
+        )
     if not args.repair:
         print(f"Found {report.problems} problem(s). Run with --repair to fix them.")
         return 1
+    if report.all_records_missing and not args.force:
+        print(
+            f"Refusing to repair: it would delete all {report.records} records. If the files "
+            "really are gone, run again with --repair --force.",
+            file=sys.stderr,
+        )
+        return 2
     done = repair(directory, report, session_factory=session_factory)
     print(
         f"Repaired: removed {len(done.files_removed)} file(s) without a record and "

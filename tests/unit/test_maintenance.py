@@ -126,7 +126,7 @@ def test_clean_store_is_clean(store: Store) -> None:
     (store.directory / "sub").mkdir()
     report = store.scan()
     assert report.problems == 0
-    assert report == Report()
+    assert report == Report(records=2)
 
 
 def test_check_lists_each_problem(store: Store) -> None:
@@ -328,3 +328,85 @@ def test_the_real_module_reports_and_exits_1(store: Store) -> None:
     assert "Found 4 problem(s)." in found.stdout
     for key in ("orphan", "gone", "thumbless", "temp"):
         assert names[key] in found.stdout
+
+
+def run_check(
+    store: Store, capsys: pytest.CaptureFixture[str], *args: str, directory: Path | None = None
+) -> tuple[int, str, str]:
+    status = maintenance.main(
+        ["check", *args],
+        directory=store.directory if directory is None else directory,
+        session_factory=store.session,
+    )
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_missing_upload_dir_is_an_error_not_an_empty_store(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Say, cron without REFLEX_UPLOADED_FILES_DIR: every record would look lost."""
+    for stem in "ghi":
+        store.stored(stem * 32)
+    nowhere = store.directory.parent / "not-the-upload-dir"
+    # As configured (the environment), and not created on the way.
+    monkeypatch.setenv("REFLEX_UPLOADED_FILES_DIR", str(nowhere))
+    status = maintenance.main(["check", "--repair", "--force"], session_factory=store.session)
+    captured = capsys.readouterr()
+    assert status == 2
+    assert f"The upload dir {nowhere} does not exist" in captured.err
+    assert "REFLEX_UPLOADED_FILES_DIR" in captured.err
+    assert not nowhere.exists()
+    assert len(store.rows()) == 3
+
+    a_file = store.directory / ("g" * 32 + ".png")
+    status, _, err = run_check(store, capsys, "--repair", directory=a_file)
+    assert status == 2
+    assert "does not exist (or is not a directory)" in err
+    assert len(store.rows()) == 3
+
+
+def test_repair_refuses_to_delete_every_record_unless_forced(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An upload dir that exists but is the wrong one: every file seems gone."""
+    for stem in "ghi":
+        store.stored(stem * 32, preview=True)
+    wrong = tmp_path / "empty-uploads"
+    wrong.mkdir()
+
+    status, out, err = run_check(store, capsys, directory=wrong)
+    assert status == 1
+    assert "Records without their file (3):" in out
+    assert "Every one of the 3 records has lost its file" in err
+
+    status, out, err = run_check(store, capsys, "--repair", directory=wrong)
+    assert status == 2
+    assert "Refusing to repair: it would delete all 3 records" in err
+    assert "--repair --force" in err
+    assert "Repaired" not in out
+    assert len(store.rows()) == 3
+
+    status, out, _ = run_check(store, capsys, "--repair", "--force", directory=wrong)
+    assert status == 0, out
+    assert "deleted 3 record(s) without a file" in out
+    assert store.rows() == {}
+
+
+def test_repair_deletes_a_few_lost_records_without_force(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Below the threshold, or with some records intact, a repair needs no --force."""
+    for stem in "gh":
+        store.stored(stem * 32, on_disk=False)
+    status, out, err = run_check(store, capsys, "--repair")
+    assert status == 0, out + err
+    assert "Every one" not in err
+    assert store.rows() == {}
+
+    store.stored("k" * 32)
+    for stem in "lmn":
+        store.stored(stem * 32, on_disk=False)
+    status, out, err = run_check(store, capsys, "--repair")
+    assert status == 0, out + err
+    assert list(store.rows()) == ["k" * 32 + ".png"]
