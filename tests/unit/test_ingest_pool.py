@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import io
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import reflex as rx
 
 from tests import samples
 from upload_demo import upload_state
 from upload_demo.pages.one_step import OneStepState
+
+T = TypeVar("T")
 
 
 class WatchedStream(io.RawIOBase):
@@ -44,6 +49,18 @@ def refused_upload(stream: WatchedStream) -> rx.UploadFile:
     return rx.UploadFile(file=stream, path=Path("page.html"), size=None)
 
 
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` in a fresh event loop on a thread of its own, in this context.
+
+    Playwright's sync API keeps a loop running on the main thread once E2E
+    tests ran in this session, and asyncio.run refuses to nest in it; Reflex
+    keeps its registrations in context variables, hence the copied context.
+    """
+    context = contextvars.copy_context()
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="test-loop") as runner:
+        return runner.submit(context.run, asyncio.run, coroutine).result()
+
+
 async def handle(files: list[rx.UploadFile]) -> OneStepState:
     state = OneStepState(_reflex_internal_init=True)
     await OneStepState.handle_upload.fn(state, files, 1)
@@ -52,7 +69,7 @@ async def handle(files: list[rx.UploadFile]) -> OneStepState:
 
 def test_the_handler_ingests_in_the_ingest_pool() -> None:
     stream = WatchedStream(samples.html_bytes("pool"))
-    state = asyncio.run(handle([refused_upload(stream)]))
+    state = run(handle([refused_upload(stream)]))
     assert [o.stored for o in state.outcomes] == [False]
     assert state.outcomes[0].message.startswith("the content is HTML")
     (reader,) = stream.readers
@@ -89,6 +106,6 @@ def test_blocked_uploads_leave_the_default_pool_free() -> None:
         assert all(m.startswith("the content is HTML") for m in messages), messages
         return answer
 
-    assert asyncio.run(scenario()).startswith("ThreadPoolExecutor")
+    assert run(scenario()).startswith("ThreadPoolExecutor")
     readers = set().union(*(s.readers for s in streams))
     assert readers and all(name.startswith("ingest_") for name in readers), readers
