@@ -108,7 +108,7 @@ class Report:
         )
 
 
-# --- temporary files ----------------------------------------------------------------
+# --- is a writer still at work? ------------------------------------------------------
 
 
 @contextlib.contextmanager
