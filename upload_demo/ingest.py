@@ -4,8 +4,12 @@ Per file: the policy checks count, size and type; storage copies the bytes
 to a temp file, hashing them; a repeat of stored bytes stops there; media
 decodes images and videos, measures them and writes a preview (also to a
 temp file); only then do the file and its preview take their final names,
-and the record is committed. Until that point nothing is visible, so a
-refusal or a crash leaves at most a ``.partial-`` temp file.
+and the record is committed. A refusal, or a failed commit, leaves nothing;
+a crash before publishing leaves at most ``.partial-`` temp files (removed
+when the app starts), and a crash between publishing and the commit leaves
+the file and its preview without a record, which the maintenance check
+reports (it tells them from an upload still committing by its lock). Never
+a record without its file.
 
 Each file of a batch gets its own Outcome; a refused file leaves nothing
 behind and does not stop the good files beside it. Everything here blocks
@@ -100,25 +104,15 @@ def _publish(staged: storage.Staged, preview: storage.Staged | None, directory: 
             raise
 
 
-def _keep(
+def _record(
     name: str,
     received: storage.Received,
     file_type: FileType,
     policy: UploadPolicy,
+    info: media.MediaInfo | None,
+    preview_name: str | None,
     directory: Path,
 ) -> Outcome:
-    existing = duplicates.stored_with(received.sha256)
-    if existing is not None:
-        return _duplicate(name, existing)
-    info: media.MediaInfo | None = None
-    preview_name = media.preview_name(received.staged.name, file_type.kind)
-    with contextlib.ExitStack() as stack:
-        preview = None
-        if preview_name is not None:
-            preview = stack.enter_context(storage.staging(directory, preview_name))
-            with preview.writer() as out:
-                info = media.inspect(received.staged.path, file_type, policy.types, out)
-        _publish(received.staged, preview, directory)
     record = StoredFile(
         original_name=name,
         stored_name=received.staged.name,
@@ -134,25 +128,51 @@ def _keep(
         preview_name=preview_name,
     )
     try:
-        # On failure this removes the file; the preview is ours to remove.
-        record = records.commit_or_discard(record, directory)
-    except BaseException as exc:
-        if preview_name is not None:
-            storage.delete(directory, preview_name)
-        if isinstance(exc, sqlalchemy.exc.IntegrityError):
-            # The same bytes were committed by another upload since the lookup above.
-            existing = duplicates.stored_with(received.sha256)
-            if existing is not None:
-                return _duplicate(name, existing)
+        # On failure this removes the file and its preview.
+        records.commit_or_discard(record, directory)
+    except sqlalchemy.exc.IntegrityError:
+        # The same bytes were committed by another upload since the lookup above.
+        existing = duplicates.stored_with(received.sha256)
+        if existing is not None:
+            return _duplicate(name, existing)
         raise
     return Outcome(
         name=name,
         stored=True,
         message=f"stored as {file_type.label}",
-        stored_name=record.stored_name,
-        kind=record.kind,
-        size=record.size,
+        stored_name=received.staged.name,
+        kind=file_type.kind,
+        size=received.size,
     )
+
+
+def _keep(
+    name: str,
+    received: storage.Received,
+    file_type: FileType,
+    policy: UploadPolicy,
+    directory: Path,
+) -> Outcome:
+    """Decode, publish and record a received file unless it repeats stored bytes.
+
+    The caller holds the file's temp file open, and the preview's stays open
+    here, until the commit is over: their writer's locks then mark the
+    published files as still being stored, so the maintenance check can tell
+    them from what a crash left without a record.
+    """
+    existing = duplicates.stored_with(received.sha256)
+    if existing is not None:
+        return _duplicate(name, existing)
+    info: media.MediaInfo | None = None
+    preview_name = media.preview_name(received.staged.name, file_type.kind)
+    with contextlib.ExitStack() as stack:
+        preview = None
+        if preview_name is not None:
+            preview = stack.enter_context(storage.staging(directory, preview_name))
+            with preview.writer() as out:
+                info = media.inspect(received.staged.path, file_type, policy.types, out)
+        _publish(received.staged, preview, directory)
+        return _record(name, received, file_type, policy, info, preview_name, directory)
 
 
 def _store_one(

@@ -8,20 +8,32 @@ gone, clears a missing preview, then checks again (exit 0 when that is clean).
 Run it from the project directory: it reads the same configuration as the app
 (``rxconfig.py``, ``REFLEX_DB_URL``, ``REFLEX_UPLOADED_FILES_DIR``).
 
+A wrong upload dir looks like every file lost, and a repair would then delete
+every record. So the command exits 2, changing nothing, when the upload dir
+does not exist, and ``--repair`` refuses (exit 2) when it would delete every
+record of at least ``SUSPICIOUS_LOSS`` as missing, unless ``--force``.
+
 The app also calls ``remove_leftover_temp_files`` when it starts.
 
-Uploads may be running while this looks, so two things are left alone:
+Uploads may be running while this looks. Every file the app writes is locked
+by its writer (an exclusive ``flock``) from the moment it exists until its
+record is committed: storage locks its temporary file, the lock follows the
+file through its rename to the final name, and ingest keeps the file (and its
+preview) open until the commit is over. The kernel drops the lock when its
+process dies, even by SIGKILL. So, with no guess about time:
 
-- a temporary file some process still writes: storage holds an exclusive
-  ``flock`` on its temporary file until it is closed, and the kernel drops the
-  lock when that process dies (even by SIGKILL). So a temporary file is a
-  leftover when nobody holds its lock and it has not changed for
-  ``TEMP_GRACE_S`` seconds (the grace covers the instant between creating the
-  file and locking it, and between closing and renaming it). This is exact
-  with several workers on one machine, and needs no clock guessing;
-- a file without a record younger than ``--grace`` (15 minutes by default):
-  storage puts the file in place before its record is committed, so a fresh
-  unreferenced file may be an upload finishing right now.
+- a temporary file is a leftover when nobody holds its lock. It must also be
+  ``TEMP_GRACE_S`` seconds old: that covers the instant between creating a
+  temporary file and locking it, the one moment a writer's file is unlocked;
+- a file without a record is an orphan when nobody holds its lock (its writer
+  is gone) and, checked again while the check holds that lock, still no record
+  names it: the writer may have committed and let go between the check's
+  reading of the records and its taking of the lock. A file whose writer is
+  alive is left alone, listed as being stored.
+
+The start-up clean-up removes temporary files only: a published file without a
+record may also be one restored from a backup before its records; only
+``check --repair`` removes those.
 """
 
 from __future__ import annotations
@@ -29,17 +41,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import fcntl
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 import reflex as rx
 import sqlalchemy
 import sqlmodel
+from reflex_base.environment import environment
 
+from upload_demo import storage
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
 from upload_demo.units import human_bytes
@@ -47,8 +60,8 @@ from upload_demo.units import human_bytes
 #: A temporary file changed this recently may be one a writer has only just created.
 TEMP_GRACE_S = 2.0
 
-#: Default age below which a file without a record is taken for an upload in progress.
-ORPHAN_GRACE_S = 15 * 60
+#: A repair that would delete every record, when there are at least this many, needs --force.
+SUSPICIOUS_LOSS = 3
 
 #: Names in the upload dir that are not uploads.
 IGNORED_NAMES = frozenset({".gitkeep"})
@@ -68,13 +81,21 @@ class Row:
 class Report:
     """What a check found. Lists of file names (in the upload dir) and rows."""
 
+    #: How many records the database holds.
+    records: int = 0
+
     orphan_files: list[str] = dataclasses.field(default_factory=list)
     missing_files: list[Row] = dataclasses.field(default_factory=list)
     missing_previews: list[Row] = dataclasses.field(default_factory=list)
     temp_files: list[str] = dataclasses.field(default_factory=list)
-    #: Not problems: temporary files being written, and files too new to judge.
+    #: Not problems: temporary files being written, and files whose record is being committed.
     busy_temp_files: list[str] = dataclasses.field(default_factory=list)
-    recent_files: list[str] = dataclasses.field(default_factory=list)
+    busy_files: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def all_records_missing(self) -> bool:
+        """Every record lost its file: more likely a wrong upload dir than a real loss."""
+        return self.records >= SUSPICIOUS_LOSS and len(self.missing_files) == self.records
 
     @property
     def problems(self) -> int:
@@ -87,63 +108,37 @@ class Report:
         )
 
 
-# --- temporary files ----------------------------------------------------------------
+# --- is a writer still at work? ------------------------------------------------------
 
 
 @contextlib.contextmanager
-def _unlocked(path: Path) -> Iterator[bool]:
-    """Hold ``path``'s lock for the block if nobody else holds it; yield whether we got it."""
+def _abandoned(path: Path, grace_s: float) -> Iterator[bool]:
+    """Whether no writer has ``path``: unchanged for ``grace_s`` seconds and its lock free.
+
+    If so, the lock is held for the block, so no writer can start on the file
+    before the caller is done with it (say, removing it).
+    """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        changed = path.stat().st_mtime
     except FileNotFoundError:
         yield False
         return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
-
-
-def _is_abandoned(path: Path, now: float) -> bool:
-    try:
-        changed = path.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    if now - changed < TEMP_GRACE_S:
-        return False
-    with _unlocked(path) as free:
-        return free
-
-
-def _remove_if_abandoned(path: Path, now: float) -> bool:
-    try:
-        changed = path.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    if now - changed < TEMP_GRACE_S:
-        return False
-    # Unlink while holding the lock, so no writer can be between "free" and "gone".
-    with _unlocked(path) as free:
-        if free:
-            path.unlink(missing_ok=True)
-        return free
-
-
-def _temp_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.glob(f"{TEMP_PREFIX}*") if p.is_file())
+    if time.time() - changed < grace_s:
+        yield False
+        return
+    with storage.claim(path) as free:
+        yield free
 
 
 def remove_leftover_temp_files(directory: Path) -> list[Path]:
     """Remove the temporary files no live upload is writing; return what was removed."""
-    now = time.time()
-    return [p for p in _temp_files(directory) if _remove_if_abandoned(p, now)]
+    removed = []
+    for path in storage.temp_files(directory):
+        with _abandoned(path, TEMP_GRACE_S) as free:
+            if free:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 # --- the check ---------------------------------------------------------------------
@@ -161,14 +156,45 @@ def _rows(session_factory: SessionFactory) -> list[Row]:
         return [Row(*row) for row in session.exec(query).all()]
 
 
-def scan(
-    directory: Path,
-    *,
-    grace_s: float = ORPHAN_GRACE_S,
-    session_factory: SessionFactory = rx.session,
-) -> Report:
-    """Compare the upload dir with the database; change nothing."""
-    now = time.time()
+def _has_record(name: str, session_factory: SessionFactory) -> bool:
+    """Whether a row names ``name`` as its file or its preview (read afresh)."""
+    query = (
+        sqlmodel.select(StoredFile.id)
+        .where(sqlmodel.or_(StoredFile.stored_name == name, StoredFile.preview_name == name))
+        .limit(1)
+    )
+    with session_factory() as session:
+        return session.exec(query).first() is not None
+
+
+#: What ``_judged`` found for a file that had no record when the rows were read.
+Verdict = Literal["orphan", "busy", "recorded", "gone"]
+
+
+@contextlib.contextmanager
+def _judged(path: Path, session_factory: SessionFactory) -> Iterator[Verdict]:
+    """Judge a file that had no record; for an orphan, its lock is held for the block.
+
+    "busy": its writer is alive (the file is locked). "recorded": its record
+    was committed since the rows were read. "gone": someone removed it.
+    Holding the lock while checking the records again is what makes
+    "orphan" exact: no writer can commit a record for it and let go unseen.
+    """
+    with _abandoned(path, 0) as free:
+        if not free:
+            yield "busy" if path.exists() else "gone"
+        elif _has_record(path.name, session_factory):
+            yield "recorded"
+        else:
+            yield "orphan"
+
+
+def scan(directory: Path, *, session_factory: SessionFactory = rx.session) -> Report:
+    """Compare the upload dir with the database; change nothing.
+
+    The rows are read before the directory is listed: a record committed
+    before the read has its files in place by then (they are published first).
+    """
     report = Report()
     rows = _rows(session_factory)
     on_disk = {
@@ -176,6 +202,7 @@ def scan(
         for p in (directory.iterdir() if directory.is_dir() else [])
         if p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(TEMP_PREFIX)
     }
+    report.records = len(rows)
     referenced: set[str] = set()
     for row in rows:
         referenced.add(row.stored_name)
@@ -186,15 +213,14 @@ def scan(
         elif row.preview_name and row.preview_name not in on_disk:
             report.missing_previews.append(row)
     for name in sorted(set(on_disk) - referenced):
-        try:
-            age = now - on_disk[name].stat().st_mtime
-        except FileNotFoundError:
-            continue
-        (report.orphan_files if age >= grace_s else report.recent_files).append(name)
-    for path in _temp_files(directory):
-        (report.temp_files if _is_abandoned(path, now) else report.busy_temp_files).append(
-            path.name
-        )
+        with _judged(on_disk[name], session_factory) as verdict:
+            if verdict == "orphan":
+                report.orphan_files.append(name)
+            elif verdict == "busy":
+                report.busy_files.append(name)
+    for path in storage.temp_files(directory):
+        with _abandoned(path, TEMP_GRACE_S) as free:
+            (report.temp_files if free else report.busy_temp_files).append(path.name)
     return report
 
 
@@ -233,13 +259,15 @@ def repair(
     ]
     for name in stray:
         path = directory / name
-        if path.is_file():
-            path.unlink()
-            done.files_removed.append(name)
-    now = time.time()
+        with _judged(path, session_factory) as verdict:
+            if verdict == "orphan":
+                path.unlink()
+                done.files_removed.append(name)
     for name in report.temp_files:
-        if _remove_if_abandoned(directory / name, now):
-            done.temp_removed.append(name)
+        with _abandoned(directory / name, TEMP_GRACE_S) as free:
+            if free:
+                (directory / name).unlink(missing_ok=True)
+                done.temp_removed.append(name)
     return done
 
 
@@ -284,8 +312,8 @@ def format_report(directory: Path, report: Report) -> list[str]:
         report.busy_temp_files,
     )
     section(
-        "Left alone: files without a record yet, too recent to judge",
-        report.recent_files,
+        "Left alone: files being stored right now (their record is not committed yet)",
+        report.busy_files,
     )
     return lines
 
@@ -318,7 +346,10 @@ def main(
     check = commands.add_parser(
         "check",
         help="list files without records, records without files, leftover temp files",
-        description="Exit status: 0 when clean, 1 when something is wrong (or a repair failed).",
+        description=(
+            "Exit status: 0 when clean, 1 when something is wrong (or a repair failed), "
+            "2 when the upload dir is missing or a repair was refused."
+        ),
     )
     check.add_argument(
         "--repair",
@@ -326,35 +357,55 @@ def main(
         help="remove stray and temporary files, delete records whose file is gone",
     )
     check.add_argument(
-        "--grace",
-        type=float,
-        default=ORPHAN_GRACE_S,
-        metavar="SECONDS",
-        help=f"files without a record younger than this are left alone (default {ORPHAN_GRACE_S})",
+        "--force",
+        action="store_true",
+        help=f"repair even when every record (of {SUSPICIOUS_LOSS} or more) lost its file",
     )
     args = parser.parse_args(argv)
 
     if directory is None:
-        directory = Path(rx.get_upload_dir()).resolve()
+        # Not rx.get_upload_dir(): it creates a missing directory, hiding a wrong setting.
+        directory = environment.REFLEX_UPLOADED_FILES_DIR.get().resolve()
     print(f"Upload dir: {directory}")
     if session_factory is rx.session:
         print(f"Database:   {_describe_db()}")
-    report = scan(directory, grace_s=args.grace, session_factory=session_factory)
+    if not directory.is_dir():
+        print(
+            f"The upload dir {directory} does not exist (or is not a directory): nothing was "
+            "checked. Run from the project directory, or set REFLEX_UPLOADED_FILES_DIR as the "
+            "app has it.",
+            file=sys.stderr,
+        )
+        return 2
+    report = scan(directory, session_factory=session_factory)
     for line in format_report(directory, report):
         print(line)
     if not report.problems:
         print("Clean: every file has its record and every record its file.")
         return 0
+    if report.all_records_missing:
+        print(
+            f"Every one of the {report.records} records has lost its file: is {directory} "
+            "the app's upload dir (REFLEX_UPLOADED_FILES_DIR)?",
+            file=sys.stderr,
+        )
     if not args.repair:
         print(f"Found {report.problems} problem(s). Run with --repair to fix them.")
         return 1
+    if report.all_records_missing and not args.force:
+        print(
+            f"Refusing to repair: it would delete all {report.records} records. If the files "
+            "really are gone, run again with --repair --force.",
+            file=sys.stderr,
+        )
+        return 2
     done = repair(directory, report, session_factory=session_factory)
     print(
         f"Repaired: removed {len(done.files_removed)} file(s) without a record and "
         f"{len(done.temp_removed)} temporary file(s), deleted {len(done.records_deleted)} "
         f"record(s) without a file, cleared {len(done.previews_cleared)} missing preview(s)."
     )
-    after = scan(directory, grace_s=args.grace, session_factory=session_factory)
+    after = scan(directory, session_factory=session_factory)
     if after.problems:
         for line in format_report(directory, after):
             print(line)

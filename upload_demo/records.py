@@ -17,22 +17,33 @@ logger = logging.getLogger(__name__)
 
 
 def commit_or_discard(record: StoredFile, directory: Path) -> StoredFile:
-    """Commit a row for a file already in place; if that fails, remove the file.
+    """Commit the row of a file (and its preview) already in place; if that fails, remove them.
 
-    This is the second half of "a file and its record exist together or not
-    at all": storage put the file down first, so a crash before this commit
-    leaves an orphan file (which the maintenance check reports), never a row
-    pointing at nothing.
+    Storage publishes the files before this commit, so a crash in between
+    leaves files without a record (their writer's lock is gone, and the
+    maintenance check reports them), never a record without its file. Only
+    adding and committing can discard the files: once the commit succeeded
+    they belong to the row, whatever fails afterwards. The row is not read
+    back (its values stay loaded and the INSERT returned its id), so no query
+    after the commit can fail, say on a database locked by another writer.
     """
+    session = rx.session()
+    session.expire_on_commit = False
     try:
-        with rx.session() as session:
-            session.add(record)
-            session.commit()
-            session.refresh(record)
-            session.expunge(record)
+        session.add(record)
+        session.commit()
     except BaseException:
-        storage.delete(directory, record.stored_name)
+        try:
+            for name in (record.stored_name, record.preview_name):
+                if name:
+                    storage.delete(directory, name)
+        finally:
+            session.close()
         raise
+    try:
+        session.close()
+    except Exception:
+        logger.exception("row %s is committed, but closing its session failed", record.id)
     return record
 
 

@@ -35,15 +35,6 @@ class TooLarge(Exception):
         self.limit = limit
 
 
-@dataclasses.dataclass(frozen=True)
-class StoredBlob:
-    """A file now in place: its stored name, size and SHA-256."""
-
-    name: str
-    size: int
-    sha256: str
-
-
 def new_name(extension: str) -> str:
     """A random name (128 bits) with an extension we chose, never the client's name."""
     return f"{secrets.token_hex(16)}{extension}"
@@ -117,10 +108,6 @@ class Received:
     size: int
     sha256: str
 
-    def blob(self) -> StoredBlob:
-        """What was stored, once kept."""
-        return StoredBlob(name=self.staged.name, size=self.size, sha256=self.sha256)
-
 
 @contextlib.contextmanager
 def receive(
@@ -152,29 +139,11 @@ def receive(
         yield Received(staged=staged, size=size, sha256=digest.hexdigest())
 
 
-def write_stream(
-    source: BinaryIO,
-    directory: Path,
-    extension: str,
-    *,
-    max_bytes: int,
-    head: bytes = b"",
-) -> StoredBlob:
-    """Copy ``head`` then the rest of ``source`` into ``directory`` atomically.
-
-    Raises TooLarge as soon as more than ``max_bytes`` have arrived, and
-    leaves no file behind on that or any other failure.
-    """
-    with receive(source, directory, extension, max_bytes=max_bytes, head=head) as received:
-        received.staged.keep()
-        return received.blob()
-
-
 def _open_temp(directory: Path) -> tuple[int, str]:
     path = directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     # Held until the file is closed (the kernel drops it if the process dies): clean-ups
-    # leave a locked temp file alone (see maintenance.py).
+    # leave a locked file alone (see ``claim`` and maintenance.py).
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd, str(path)
 
@@ -186,8 +155,33 @@ def delete(directory: Path, name: str) -> None:
     (directory / name).unlink(missing_ok=True)
 
 
-def leftover_temp_files(directory: Path) -> list[Path]:
-    """Temporary files a crashed copy left behind."""
+def temp_files(directory: Path) -> list[Path]:
+    """The temp files in ``directory``: being written now, or left behind by a crash."""
     if not directory.is_dir():
         return []
-    return sorted(directory.glob(f"{TEMP_PREFIX}*"))
+    return sorted(p for p in directory.glob(f"{TEMP_PREFIX}*") if p.is_file())
+
+
+@contextlib.contextmanager
+def claim(path: Path) -> Iterator[bool]:
+    """Hold ``path``'s lock for the block if no writer holds it; yield whether we got it.
+
+    A writer holds the lock from creating its temp file until it closes it;
+    the lock follows the file through its rename, so a published file is
+    locked too until its writer lets go. Taking the lock shuts a writer out
+    only in the instant between creating and locking its temp file.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

@@ -23,8 +23,12 @@ reported as failed, and a refusal is never overwritten by the reset.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import dataclasses
+import functools
 import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 import reflex as rx
@@ -45,6 +49,28 @@ FAILED_REQUEST = (
     "the upload request did not complete (the connection was lost or the server "
     "refused it); nothing was stored"
 )
+
+
+#: Uploads stored at once per process. Storing is copying and hashing (the disk's pace;
+#: file I/O and hashlib release the GIL) and, for media, decoding, which media.py caps at
+#: 2 at a time for memory. With 4, two uploads can be copied while two are decoded.
+INGEST_THREADS = 4
+
+#: Threads of their own: a burst of uploads waits here, and never takes the threads of
+#: asyncio's default pool (min(32, cores + 4)), which every page's queries need.
+_INGEST_POOL = concurrent.futures.ThreadPoolExecutor(
+    max_workers=INGEST_THREADS, thread_name_prefix="ingest"
+)
+
+
+async def ingest_in_pool(
+    items: list[Incoming], policy: UploadPolicy, directory: Path
+) -> list[Outcome]:
+    """``ingest.ingest_batch`` in the ingest pool, with this context (as asyncio.to_thread)."""
+    call = functools.partial(
+        contextvars.copy_context().run, ingest.ingest_batch, items, policy, directory
+    )
+    return await asyncio.get_running_loop().run_in_executor(_INGEST_POOL, call)
 
 
 @dataclasses.dataclass
@@ -188,7 +214,7 @@ class UploadPageState(rx.State, mixin=True):
         """Check, store and record every file, then show each file's outcome.
 
         Starlette has already spooled the files to temporary files; they are
-        copied from there in chunks in a worker thread, never read whole. A
+        copied from there in chunks in the ingest pool's threads, never read whole. A
         request from an earlier attempt was cancelled: it stores nothing.
         """
         if not self._join(attempt) or self.status == "cancelled":
@@ -198,9 +224,7 @@ class UploadPageState(rx.State, mixin=True):
             self.status = "idle"
             return None
         incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
-        self.outcomes = await asyncio.to_thread(
-            ingest.ingest_batch, incoming, self.policy, rx.get_upload_dir()
-        )
+        self.outcomes = await ingest_in_pool(incoming, self.policy, rx.get_upload_dir())
         self.status = "done"
         # The last progress event may arrive after this; the panel shows the full request.
         self.total = max(self.total, sum(f.size or 0 for f in files))

@@ -7,7 +7,6 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,9 @@ import sqlalchemy.exc
 import sqlmodel
 from PIL import Image
 
-from tests import samples
-from upload_demo import duplicates, filetypes, ingest, policy, records, storage
+from tests import db, samples
+from tests.unit.stored import kept
+from upload_demo import duplicates, filetypes, ingest, maintenance, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
@@ -80,26 +80,10 @@ def files_for(*outcomes: ingest.Outcome) -> set[str]:
     return names
 
 
-@contextlib.contextmanager
-def insert_fails_for(original_name: str) -> Iterator[None]:
-    """A real database failure: a trigger that aborts inserting this one name."""
+def insert_fails_for(original_name: str) -> contextlib.AbstractContextManager[None]:
+    """A real database failure: inserting a row with this original name is aborted."""
     assert original_name.isalnum()
-    trigger = f"fail_{original_name}"
-    with rx.session() as session:
-        session.exec(
-            sqlalchemy.text(
-                f"CREATE TRIGGER {trigger} BEFORE INSERT ON storedfile "
-                f"WHEN NEW.original_name = '{original_name}' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-            )
-        )
-        session.commit()
-    try:
-        yield
-    finally:
-        with rx.session() as session:
-            session.exec(sqlalchemy.text(f"DROP TRIGGER IF EXISTS {trigger}"))
-            session.commit()
+    return db.refusing("INSERT", f"NEW.original_name = '{original_name}'")
 
 
 def test_mixed_batch_keeps_good_files_and_refuses_bad_ones(tmp_path: Path) -> None:
@@ -230,16 +214,16 @@ def test_failed_commit_leaves_no_file(tmp_path: Path) -> None:
     )
     assert rows_named(doomed) == []
     assert listing(tmp_path) - before == files_for(outcomes[1])
-    assert storage.leftover_temp_files(tmp_path) == []
+    assert storage.temp_files(tmp_path) == []
 
 
 def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None:
     """A real IntegrityError (stored_name is UNIQUE): the file just written is removed."""
     t = tag()
     data = samples.image_bytes("PNG", seed=410)
-    blob = storage.write_stream(io.BytesIO(data), tmp_path, ".png", max_bytes=len(data))
+    blob = kept(io.BytesIO(data), tmp_path, ".png", max_bytes=len(data))
     fields = {
-        "stored_name": blob.name,
+        "stored_name": blob.staged.name,
         "kind": "image",
         "content_type": "image/png",
         "size": blob.size,
@@ -251,7 +235,7 @@ def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None
         session.commit()
     with pytest.raises(sqlalchemy.exc.IntegrityError):
         records.commit_or_discard(StoredFile(original_name=f"second-{t}.png", **fields), tmp_path)
-    assert not (tmp_path / blob.name).exists()
+    assert not (tmp_path / blob.staged.name).exists()
     assert os.listdir(tmp_path) == []
     assert [r.original_name for r in rows_named(f"first-{t}.png", f"second-{t}.png")] == [
         f"first-{t}.png"
@@ -260,11 +244,11 @@ def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None
 
 def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None:
     t = tag()
-    blob = storage.write_stream(io.BytesIO(b"%PDF-1.4 x"), tmp_path, ".pdf", max_bytes=100)
+    blob = kept(io.BytesIO(b"%PDF-1.4 x"), tmp_path, ".pdf", max_bytes=100)
     record = records.commit_or_discard(
         StoredFile(
             original_name=f"ok-{t}.pdf",
-            stored_name=blob.name,
+            stored_name=blob.staged.name,
             kind="document",
             content_type="application/pdf",
             size=blob.size,
@@ -274,9 +258,74 @@ def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None
         tmp_path,
     )
     assert record.id is not None
-    assert (tmp_path / blob.name).exists()
-    row = row_for(blob.name)
+    assert (tmp_path / blob.staged.name).exists()
+    row = row_for(blob.staged.name)
     assert row is not None and row.original_name == f"ok-{t}.pdf"
+
+
+def test_a_failure_after_the_commit_keeps_file_and_row(tmp_path: Path) -> None:
+    """Another writer locks the database just after our commit: nothing may be discarded."""
+    t = tag()
+    data = samples.pdf_bytes(t)
+    blob = kept(io.BytesIO(data), tmp_path, ".pdf", max_bytes=len(data))
+    record = StoredFile(
+        original_name=f"kept-{t}.pdf",
+        stored_name=blob.staged.name,
+        kind="document",
+        content_type="application/pdf",
+        size=blob.size,
+        sha256=blob.sha256,
+        source_page="unit",
+    )
+    with db.locked_after_commit() as lock:
+        record = records.commit_or_discard(record, tmp_path)
+        assert lock, "the database was not locked after the commit"
+        # Read without a query: the lock would make any query fail.
+        assert record.id is not None
+        assert record.original_name == f"kept-{t}.pdf"
+    assert (tmp_path / blob.staged.name).read_bytes() == data
+    row = row_for(blob.staged.name)
+    assert row is not None and row.id == record.id
+
+
+def test_a_failure_after_the_commit_keeps_the_upload(tmp_path: Path) -> None:
+    t = tag()
+    with db.locked_after_commit() as lock:
+        (outcome,) = ingest_batch(
+            [item(f"locked-{t}.png", samples.image_bytes("PNG", seed=415))], policy.IMAGES, tmp_path
+        )
+        assert lock
+    assert outcome.stored, outcome.message
+    assert listing(tmp_path) == files_for(outcome)  # the file and its thumbnail
+
+
+def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: Path) -> None:
+    """The maintenance check, run just before the commit, sees an upload still being stored."""
+    t = tag()
+    seen: list[maintenance.Report] = []
+
+    def check_before_commit(session: sqlmodel.Session) -> None:
+        if not seen and any(isinstance(new, StoredFile) for new in session.new):
+            seen.append(maintenance.scan(tmp_path))
+
+    sqlalchemy.event.listen(sqlmodel.Session, "before_commit", check_before_commit)
+    try:
+        (outcome,) = ingest_batch(
+            [item(f"committing-{t}.png", samples.image_bytes("PNG", seed=416))],
+            policy.IMAGES,
+            tmp_path,
+        )
+    finally:
+        sqlalchemy.event.remove(sqlmodel.Session, "before_commit", check_before_commit)
+    assert outcome.stored, outcome.message
+    (report,) = seen
+    assert report.orphan_files == []
+    # The file and its thumbnail, published, without a committed record, locked by their writer.
+    assert sorted(report.busy_files) == sorted(files_for(outcome))
+    assert len(report.busy_files) == 2
+    # Once committed and closed, both are simply stored.
+    after = maintenance.scan(tmp_path)
+    assert (after.orphan_files, after.busy_files) == ([], [])
 
 
 class BrokenStream(io.RawIOBase):

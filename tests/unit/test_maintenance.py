@@ -28,6 +28,20 @@ from upload_demo.storage import TEMP_PREFIX
 LONG_AGO = time.time() - 3600
 
 
+def record_for(name: str, data: bytes, preview_name: str | None = None) -> StoredFile:
+    """A row for a file ``name`` holding ``data``."""
+    return StoredFile(
+        original_name=f"holiday {name}",
+        stored_name=name,
+        kind="image",
+        content_type="image/png",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_page="images",
+        preview_name=preview_name,
+    )
+
+
 class Store:
     """An upload dir and a database of its own."""
 
@@ -57,16 +71,7 @@ class Store:
             self.file(name, data)
         if preview_name and on_disk:
             self.file(preview_name, b"webp")
-        row = StoredFile(
-            original_name=f"holiday {stem}.png",
-            stored_name=name,
-            kind="image",
-            content_type="image/png",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            source_page="images",
-            preview_name=preview_name,
-        )
+        row = record_for(name, data, preview_name)
         with self.session() as session:
             session.add(row)
             session.commit()
@@ -78,8 +83,8 @@ class Store:
         with self.session() as session:
             return {r.stored_name: r for r in session.exec(sqlmodel.select(StoredFile)).all()}
 
-    def scan(self, **kwargs: float) -> Report:
-        return scan(self.directory, session_factory=self.session, **kwargs)
+    def scan(self) -> Report:
+        return scan(self.directory, session_factory=self.session)
 
     def repair(self, report: Report) -> maintenance.Repairs:
         return repair(self.directory, report, session_factory=self.session)
@@ -121,7 +126,7 @@ def test_clean_store_is_clean(store: Store) -> None:
     (store.directory / "sub").mkdir()
     report = store.scan()
     assert report.problems == 0
-    assert report == Report()
+    assert report == Report(records=2)
 
 
 def test_check_lists_each_problem(store: Store) -> None:
@@ -170,13 +175,76 @@ def test_repair_fixes_everything_and_keeps_the_healthy(store: Store) -> None:
     assert store.scan().problems == 0
 
 
-def test_a_fresh_file_without_a_record_is_left_alone(store: Store) -> None:
-    """Storage puts a file down before its row is committed: that may be happening now."""
+def test_a_published_file_whose_writer_is_alive_is_left_alone(store: Store) -> None:
+    """Published, record not committed yet: its writer still holds the file's lock."""
+    with storage.staging(store.directory, "f" * 32 + ".png") as staged:
+        with staged.writer() as out:
+            out.write(b"being stored")
+        staged.keep()
+        os.utime(staged.path, (LONG_AGO, LONG_AGO))  # however old it looks
+        report = store.scan()
+        assert report.busy_files == [staged.name]
+        assert report.problems == 0
+        assert "being stored right now" in "\n".join(
+            maintenance.format_report(store.directory, report)
+        )
+        store.repair(report)
+        assert staged.path.exists()
+    # The writer is gone without committing (a crash): now it is an orphan.
+    assert store.scan().orphan_files == [staged.name]
+
+
+def test_a_new_unlocked_file_without_a_record_is_an_orphan(store: Store) -> None:
+    """No clock: a file nobody holds is judged at once, however new."""
     fresh = store.file("f" * 32 + ".png", age_s=0)
     report = store.scan()
+    assert report.orphan_files == [fresh.name]
+    assert report.busy_files == []
+    assert store.repair(report).files_removed == [fresh.name]
+    assert not fresh.exists()
+
+
+def test_a_record_committed_before_the_lock_is_taken_spares_the_file(store: Store) -> None:
+    """The writer commits and lets go after the check read the records, before it locks."""
+    writer = contextlib.ExitStack()
+    staged = writer.enter_context(storage.staging(store.directory, "9" * 32 + ".png"))
+    with staged.writer() as out:
+        out.write(b"stored just now")
+    staged.keep()
+    reads = 0
+
+    @contextlib.contextmanager
+    def session() -> Iterator[sqlmodel.Session]:
+        nonlocal reads
+        reads += 1
+        with store.session() as opened:
+            yield opened
+        if reads == 1:
+            # Right after the check's first read (which found no record for the file):
+            # the writer commits its record, then closes the file (its lock goes).
+            with store.session() as other:
+                other.add(record_for(staged.name, b"stored just now"))
+                other.commit()
+            writer.close()
+
+    report = scan(store.directory, session_factory=session)
+    assert reads == 2, "the check should have read the records again, under the lock"
+    assert report.orphan_files == []
+    assert report.busy_files == []
     assert report.problems == 0
-    assert report.recent_files == [fresh.name]
-    assert store.scan(grace_s=0).orphan_files == [fresh.name]
+    assert staged.path.exists()
+
+
+def test_repair_spares_a_file_whose_record_appeared_after_the_check(store: Store) -> None:
+    late = store.file("8" * 32 + ".png", b"late")
+    report = store.scan()
+    assert report.orphan_files == [late.name]
+    with store.session() as session:
+        session.add(record_for(late.name, b"late"))
+        session.commit()
+    assert store.repair(report).files_removed == []
+    assert late.exists()
+    assert store.scan().problems == 0
 
 
 def test_a_temp_file_being_written_is_left_alone(store: Store) -> None:
@@ -260,3 +328,85 @@ def test_the_real_module_reports_and_exits_1(store: Store) -> None:
     assert "Found 4 problem(s)." in found.stdout
     for key in ("orphan", "gone", "thumbless", "temp"):
         assert names[key] in found.stdout
+
+
+def run_check(
+    store: Store, capsys: pytest.CaptureFixture[str], *args: str, directory: Path | None = None
+) -> tuple[int, str, str]:
+    status = maintenance.main(
+        ["check", *args],
+        directory=store.directory if directory is None else directory,
+        session_factory=store.session,
+    )
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_missing_upload_dir_is_an_error_not_an_empty_store(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Say, cron without REFLEX_UPLOADED_FILES_DIR: every record would look lost."""
+    for stem in "ghi":
+        store.stored(stem * 32)
+    nowhere = store.directory.parent / "not-the-upload-dir"
+    # As configured (the environment), and not created on the way.
+    monkeypatch.setenv("REFLEX_UPLOADED_FILES_DIR", str(nowhere))
+    status = maintenance.main(["check", "--repair", "--force"], session_factory=store.session)
+    captured = capsys.readouterr()
+    assert status == 2
+    assert f"The upload dir {nowhere} does not exist" in captured.err
+    assert "REFLEX_UPLOADED_FILES_DIR" in captured.err
+    assert not nowhere.exists()
+    assert len(store.rows()) == 3
+
+    a_file = store.directory / ("g" * 32 + ".png")
+    status, _, err = run_check(store, capsys, "--repair", directory=a_file)
+    assert status == 2
+    assert "does not exist (or is not a directory)" in err
+    assert len(store.rows()) == 3
+
+
+def test_repair_refuses_to_delete_every_record_unless_forced(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An upload dir that exists but is the wrong one: every file seems gone."""
+    for stem in "ghi":
+        store.stored(stem * 32, preview=True)
+    wrong = tmp_path / "empty-uploads"
+    wrong.mkdir()
+
+    status, out, err = run_check(store, capsys, directory=wrong)
+    assert status == 1
+    assert "Records without their file (3):" in out
+    assert "Every one of the 3 records has lost its file" in err
+
+    status, out, err = run_check(store, capsys, "--repair", directory=wrong)
+    assert status == 2
+    assert "Refusing to repair: it would delete all 3 records" in err
+    assert "--repair --force" in err
+    assert "Repaired" not in out
+    assert len(store.rows()) == 3
+
+    status, out, _ = run_check(store, capsys, "--repair", "--force", directory=wrong)
+    assert status == 0, out
+    assert "deleted 3 record(s) without a file" in out
+    assert store.rows() == {}
+
+
+def test_repair_deletes_a_few_lost_records_without_force(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Below the threshold, or with some records intact, a repair needs no --force."""
+    for stem in "gh":
+        store.stored(stem * 32, on_disk=False)
+    status, out, err = run_check(store, capsys, "--repair")
+    assert status == 0, out + err
+    assert "Every one" not in err
+    assert store.rows() == {}
+
+    store.stored("k" * 32)
+    for stem in "lmn":
+        store.stored(stem * 32, on_disk=False)
+    status, out, err = run_check(store, capsys, "--repair")
+    assert status == 0, out + err
+    assert list(store.rows()) == ["k" * 32 + ".png"]

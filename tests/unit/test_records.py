@@ -7,7 +7,6 @@ database. Only the 10,000-row test inserts rows directly (its files never exist)
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import io
 import random
@@ -20,7 +19,7 @@ import reflex as rx
 import sqlalchemy
 import sqlmodel
 
-from tests import samples
+from tests import db, samples
 from upload_demo import filetypes, records
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
@@ -316,31 +315,12 @@ def test_delete_removes_file_preview_and_row(tmp_path: Path) -> None:
     assert (tmp_path / kept.stored_name).is_file()
 
 
-@contextlib.contextmanager
-def deletes_fail() -> Iterator[None]:
-    """A real database failure: a trigger that aborts every delete from storedfile."""
-    with rx.session() as session:
-        session.exec(
-            sqlalchemy.text(
-                "CREATE TRIGGER no_deletes BEFORE DELETE ON storedfile "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
-            )
-        )
-        session.commit()
-    try:
-        yield
-    finally:
-        with rx.session() as session:
-            session.exec(sqlalchemy.text("DROP TRIGGER no_deletes"))
-            session.commit()
-
-
 def test_a_failed_delete_commit_leaves_row_and_files(tmp_path: Path) -> None:
     policy = new_policy()
     ingest(policy, tmp_path, [("survivor.png", png())])
     (row,) = everything(policy).rows
     row = _with_preview(row, tmp_path)
-    with deletes_fail(), pytest.raises(sqlalchemy.exc.IntegrityError):
+    with db.refusing("DELETE"), pytest.raises(sqlalchemy.exc.IntegrityError):
         records.delete(row.id or 0, tmp_path)
     assert records.get(row.id or 0) is not None
     assert (tmp_path / row.stored_name).is_file()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.stored import kept
 from upload_demo import storage
 from upload_demo.storage import CHUNK_SIZE, TEMP_PREFIX, TooLarge
 
@@ -56,7 +57,7 @@ class FailingSource(io.RawIOBase):
 def test_write_is_atomic_through_a_temp_file_in_the_same_dir(tmp_path: Path) -> None:
     data = os.urandom(3 * CHUNK_SIZE + 123)
     source = RecordingSource(data, tmp_path)
-    blob = storage.write_stream(source, tmp_path, ".bin", max_bytes=len(data))
+    received = kept(source, tmp_path, ".bin", max_bytes=len(data))
     # While bytes were copied, the only entry was one temp file, in the target dir.
     assert source.listings
     for listing in source.listings:
@@ -64,43 +65,42 @@ def test_write_is_atomic_through_a_temp_file_in_the_same_dir(tmp_path: Path) -> 
         assert listing[0].startswith(TEMP_PREFIX)
     assert len({tuple(listing) for listing in source.listings}) == 1
     # After: the final file only, no temp file.
-    assert sorted(os.listdir(tmp_path)) == [blob.name]
-    assert storage.leftover_temp_files(tmp_path) == []
-    assert (tmp_path / blob.name).read_bytes() == data
+    assert sorted(os.listdir(tmp_path)) == [received.staged.name]
+    assert storage.temp_files(tmp_path) == []
+    assert (tmp_path / received.staged.name).read_bytes() == data
 
 
 def test_size_and_sha256_are_computed_while_copying(tmp_path: Path) -> None:
     head = b"HEAD" * 100
     rest = os.urandom(CHUNK_SIZE + 17)
-    blob = storage.write_stream(io.BytesIO(rest), tmp_path, ".dat", max_bytes=10**9, head=head)
-    assert blob.size == len(head) + len(rest)
-    assert blob.sha256 == hashlib.sha256(head + rest).hexdigest()
-    assert (tmp_path / blob.name).read_bytes() == head + rest
+    received = kept(io.BytesIO(rest), tmp_path, ".dat", max_bytes=10**9, head=head)
+    assert received.size == len(head) + len(rest)
+    assert received.sha256 == hashlib.sha256(head + rest).hexdigest()
+    assert (tmp_path / received.staged.name).read_bytes() == head + rest
 
 
 def test_head_only(tmp_path: Path) -> None:
-    blob = storage.write_stream(io.BytesIO(b""), tmp_path, ".txt", max_bytes=10, head=b"abc")
-    assert (blob.size, blob.sha256) == (3, hashlib.sha256(b"abc").hexdigest())
+    received = kept(io.BytesIO(b""), tmp_path, ".txt", max_bytes=10, head=b"abc")
+    assert (received.size, received.sha256) == (3, hashlib.sha256(b"abc").hexdigest())
 
 
 def test_empty_source_gives_an_empty_file(tmp_path: Path) -> None:
-    blob = storage.write_stream(io.BytesIO(b""), tmp_path, ".txt", max_bytes=10)
-    assert blob.size == 0
-    assert blob.sha256 == hashlib.sha256(b"").hexdigest()
-    assert (tmp_path / blob.name).read_bytes() == b""
+    received = kept(io.BytesIO(b""), tmp_path, ".txt", max_bytes=10)
+    assert received.size == 0
+    assert received.sha256 == hashlib.sha256(b"").hexdigest()
+    assert (tmp_path / received.staged.name).read_bytes() == b""
 
 
 def test_creates_the_directory(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b"
-    blob = storage.write_stream(io.BytesIO(b"x"), target, ".txt", max_bytes=1)
-    assert (target / blob.name).is_file()
+    received = kept(io.BytesIO(b"x"), target, ".txt", max_bytes=1)
+    assert (target / received.staged.name).is_file()
 
 
 def test_names_are_random_and_never_derived_from_content(tmp_path: Path) -> None:
     data = b"the same bytes every time"
     names = [
-        storage.write_stream(io.BytesIO(data), tmp_path, ".png", max_bytes=100).name
-        for _ in range(200)
+        kept(io.BytesIO(data), tmp_path, ".png", max_bytes=100).staged.name for _ in range(200)
     ]
     assert len(set(names)) == len(names)
     digest = hashlib.sha256(data).hexdigest()
@@ -114,9 +114,9 @@ def test_names_are_random_and_never_derived_from_content(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("extension", [".jpg", ".webm", ".html", ".pdf"])
 def test_extension_is_the_one_given(tmp_path: Path, extension: str) -> None:
-    blob = storage.write_stream(io.BytesIO(b"x"), tmp_path, extension, max_bytes=1)
-    assert blob.name.endswith(extension)
-    assert STORED_NAME.match(blob.name)
+    received = kept(io.BytesIO(b"x"), tmp_path, extension, max_bytes=1)
+    assert received.staged.name.endswith(extension)
+    assert STORED_NAME.match(received.staged.name)
 
 
 def test_new_name_shape() -> None:
@@ -126,8 +126,8 @@ def test_new_name_shape() -> None:
 
 
 def test_exactly_max_bytes_is_fine(tmp_path: Path) -> None:
-    blob = storage.write_stream(io.BytesIO(b"12345"), tmp_path, ".txt", max_bytes=5)
-    assert blob.size == 5
+    received = kept(io.BytesIO(b"12345"), tmp_path, ".txt", max_bytes=5)
+    assert received.size == 5
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_exactly_max_bytes_is_fine(tmp_path: Path) -> None:
 )
 def test_too_large_leaves_nothing(tmp_path: Path, head: bytes, rest: bytes, limit: int) -> None:
     with pytest.raises(TooLarge) as info:
-        storage.write_stream(io.BytesIO(rest), tmp_path, ".bin", max_bytes=limit, head=head)
+        kept(io.BytesIO(rest), tmp_path, ".bin", max_bytes=limit, head=head)
     assert info.value.limit == limit
     assert os.listdir(tmp_path) == []
 
@@ -150,7 +150,7 @@ def test_too_large_leaves_nothing(tmp_path: Path, head: bytes, rest: bytes, limi
 def test_too_large_stops_reading_early(tmp_path: Path) -> None:
     source = RecordingSource(os.urandom(10 * CHUNK_SIZE))
     with pytest.raises(TooLarge):
-        storage.write_stream(source, tmp_path, ".bin", max_bytes=CHUNK_SIZE + 1)
+        kept(source, tmp_path, ".bin", max_bytes=CHUNK_SIZE + 1)
     # Refused as soon as the count passed the limit, not after reading everything.
     assert len(source.sizes) == 2
     assert os.listdir(tmp_path) == []
@@ -164,7 +164,7 @@ def test_too_large_stops_reading_early(tmp_path: Path) -> None:
 def test_source_failing_mid_copy_leaves_nothing(tmp_path: Path, error: BaseException) -> None:
     source = FailingSource(good_chunks=3, error=error)
     with pytest.raises(type(error)):
-        storage.write_stream(source, tmp_path, ".bin", max_bytes=10**9, head=b"x" * 10)
+        kept(source, tmp_path, ".bin", max_bytes=10**9, head=b"x" * 10)
     assert source.reads == 4
     assert os.listdir(tmp_path) == []
 
@@ -172,8 +172,8 @@ def test_source_failing_mid_copy_leaves_nothing(tmp_path: Path, error: BaseExcep
 def test_reads_are_bounded(tmp_path: Path) -> None:
     data = os.urandom(5 * CHUNK_SIZE + 999)
     source = RecordingSource(data)
-    blob = storage.write_stream(source, tmp_path, ".bin", max_bytes=len(data))
-    assert blob.size == len(data)
+    received = kept(source, tmp_path, ".bin", max_bytes=len(data))
+    assert received.size == len(data)
     assert source.sizes
     for size in source.sizes:
         # Never "read everything" (None or negative), never more than a chunk.
@@ -185,11 +185,11 @@ def test_chunk_size_is_bounded() -> None:
 
 
 def test_delete_removes_a_stored_file(tmp_path: Path) -> None:
-    blob = storage.write_stream(io.BytesIO(b"bye"), tmp_path, ".txt", max_bytes=3)
-    storage.delete(tmp_path, blob.name)
+    received = kept(io.BytesIO(b"bye"), tmp_path, ".txt", max_bytes=3)
+    storage.delete(tmp_path, received.staged.name)
     assert os.listdir(tmp_path) == []
     # Deleting again is not an error.
-    storage.delete(tmp_path, blob.name)
+    storage.delete(tmp_path, received.staged.name)
 
 
 @pytest.mark.parametrize(
@@ -208,13 +208,28 @@ def test_delete_refuses_names_that_are_paths(tmp_path: Path, name: str) -> None:
     assert all(v.read_text() == "keep me" for v in victims)
 
 
-def test_leftover_temp_files(tmp_path: Path) -> None:
-    assert storage.leftover_temp_files(tmp_path / "missing") == []
-    stored = storage.write_stream(io.BytesIO(b"x"), tmp_path, ".txt", max_bytes=1)
+def test_temp_files(tmp_path: Path) -> None:
+    assert storage.temp_files(tmp_path / "missing") == []
+    stored = kept(io.BytesIO(b"x"), tmp_path, ".txt", max_bytes=1)
     crashed = tmp_path / f"{TEMP_PREFIX}deadbeef"
     crashed.write_bytes(b"partial")
-    assert storage.leftover_temp_files(tmp_path) == [crashed]
-    assert (tmp_path / stored.name).exists()
+    (tmp_path / f"{TEMP_PREFIX}a-directory").mkdir()
+    assert storage.temp_files(tmp_path) == [crashed]
+    assert (tmp_path / stored.staged.name).exists()
+
+
+def test_claim_is_refused_while_the_writer_holds_the_file(tmp_path: Path) -> None:
+    """The writer's lock follows its file through the rename: kept, it is still held."""
+    with storage.staging(tmp_path, "abc.txt") as staged:
+        with storage.claim(staged.temp) as free:
+            assert not free
+        staged.keep()
+        with storage.claim(tmp_path / "abc.txt") as free:
+            assert not free
+    with storage.claim(tmp_path / "abc.txt") as free:
+        assert free
+    with storage.claim(tmp_path / "gone.txt") as free:
+        assert not free
 
 
 # --- staged files: inspected before anyone can see them ------------------------------
@@ -234,7 +249,6 @@ def test_received_bytes_stay_a_temp_file_until_kept(tmp_path: Path) -> None:
         staged.keep()
         assert os.listdir(tmp_path) == [staged.name]
         assert staged.path == tmp_path / staged.name
-    assert received.blob() == storage.StoredBlob(staged.name, len(data), received.sha256)
     assert (tmp_path / staged.name).read_bytes() == data
 
 
