@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import thumbnail  # noqa: F401  (registers itself)
+from benchmarks import thumbnail, uploads  # noqa: F401  (register themselves)
 from benchmarks.registry import BENCHMARKS, Options, Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -51,9 +51,11 @@ def table(results: list[Result]) -> str:
         [
             r.benchmark,
             r.case,
-            f"{r.median * 1000:.1f} ms",
-            f"{min(r.seconds) * 1000:.1f} ms",
-            f"{max(r.seconds) * 1000:.1f} ms",
+            *(
+                [f"{s * 1000:.1f} ms" for s in (r.median, min(r.seconds), max(r.seconds))]
+                if r.measured
+                else ["n/a"] * 3
+            ),
             str(len(r.seconds)),
             _megabytes(r.peak_memory_bytes),
             r.note,
@@ -87,19 +89,35 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def paths(results: list[Result]) -> dict[str, dict[str, Any]]:
+    """One entry per upload path: MB/s min/median/max, ratios, RSS growth (None: not measured)."""
+    keys = ("mb_per_s", "anchor", "ratio_to_anchor", "ratio_to_disk", "rss_growth_mib", "errors")
+    return {
+        r.extra["path"]: {"measured": r.measured, **{k: r.extra.get(k) for k in keys}}
+        for r in results
+        if "path" in r.extra
+    }
+
+
+def _write(path: Path, document: dict[str, Any]) -> None:
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(document, indent=2) + "\n")
+    temp.replace(path)
+
+
 def save(results: list[Result], options: Options, started: datetime.datetime) -> Path:
-    """Write the run to results/run-<UTC time>.json (atomically) and return its path."""
+    """Write the run to results/run-<UTC time>.json and to latest.json; return the first."""
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"run-{started:%Y%m%dT%H%M%SZ}.json"
     document = {
         "started": started.isoformat(),
         "options": {"repeat": options.repeat, "quick": options.quick},
         "machine": _machine(),
+        "paths": paths(results),
         "results": [r.as_json() for r in results],
     }
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(document, indent=2) + "\n")
-    temp.replace(path)
+    _write(path, document)
+    _write(RESULTS_DIR / "latest.json", document)
     return path
 
 

@@ -34,9 +34,14 @@ class Result:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
-    def median(self) -> float:
-        """Median run time in seconds."""
-        return statistics.median(self.seconds)
+    def measured(self) -> bool:
+        """False for a row kept for a figure this run could not measure (no runs)."""
+        return bool(self.seconds)
+
+    @property
+    def median(self) -> float | None:
+        """Median run time in seconds (None when not measured)."""
+        return statistics.median(self.seconds) if self.seconds else None
 
     def as_json(self) -> dict[str, Any]:
         """The result with its summary statistics, ready for ``json.dump``."""
@@ -45,8 +50,8 @@ class Result:
             "case": self.case,
             "runs": len(self.seconds),
             "median_s": self.median,
-            "min_s": min(self.seconds),
-            "max_s": max(self.seconds),
+            "min_s": min(self.seconds, default=None),
+            "max_s": max(self.seconds, default=None),
             "seconds": self.seconds,
             "peak_memory_bytes": self.peak_memory_bytes,
             "note": self.note,

@@ -48,4 +48,52 @@ def test_table_and_saved_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert [r["median_s"] for r in saved["results"]] == [0.011, 0.025]
     assert saved["results"][1]["min_s"] == 0.020
     assert saved["options"] == {"repeat": 3, "quick": True}
-    assert list(tmp_path.iterdir()) == [path]
+    assert sorted(tmp_path.iterdir()) == sorted([path, tmp_path / "latest.json"])
+    assert json.loads((tmp_path / "latest.json").read_text()) == saved
+
+
+def test_unmeasured_path_is_na_and_paths_hold_one_entry_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure the run could not measure shows n/a, never a number, in the table and JSON."""
+    from benchmarks import uploads
+
+    medians = {"disk": 1000.0, "bare form()": 250.0}
+    size = 100_000_000
+    measured = uploads._path_result(
+        "reflex buffered",
+        [0.5, 0.4, 0.8],
+        size,
+        rss=[3 * uploads.MiB, 5 * uploads.MiB, 4 * uploads.MiB],
+        anchor="bare form()",
+        medians=medians,
+    )
+    missing = uploads.not_measured("reflex /large", "needs the /large page")
+    lines = runner.table([measured, missing]).splitlines()
+    assert "200 MB/s (125–250), 0.80× bare form(), 0.20× disk, RSS +5.0 MiB" in lines[2]
+    assert lines[3].split()[3:6] == ["n/a", "n/a", "n/a"]
+    assert lines[3].endswith("not measured yet: needs the /large page")
+
+    monkeypatch.setattr(runner, "RESULTS_DIR", tmp_path)
+    runner.save([measured, missing], Options(repeat=3, quick=True), datetime.datetime.now())
+    latest = json.loads((tmp_path / "latest.json").read_text())
+    entry = latest["paths"]["reflex buffered"]
+    assert entry["mb_per_s"] == {"min": 125.0, "median": 200.0, "max": 250.0}
+    assert entry["ratio_to_anchor"] == pytest.approx(0.8)
+    assert entry["ratio_to_disk"] == pytest.approx(0.2)
+    assert entry["rss_growth_mib"] == 5.0
+    assert latest["paths"]["reflex /large"]["measured"] is False
+    assert latest["paths"]["reflex /large"]["mb_per_s"] is None
+    assert [r["median_s"] for r in latest["results"]] == [0.5, None]
+
+
+def test_payload_nonce_changes_the_hash_not_the_size(tmp_path: Path) -> None:
+    from benchmarks import uploads
+
+    payload = uploads.Payload.create(tmp_path, 3 * uploads.MiB + 5)
+    a, b = uploads.new_nonce(), uploads.new_nonce()
+    data = b"".join(payload.chunks(a))
+    assert len(data) == payload.size and data.startswith(uploads.HEADER + a)
+    assert data[100:] == b"".join(payload.chunks(b))[100:]
+    assert payload.sha256(a) != payload.sha256(b)
+    assert len(b"".join(payload.chunks(a, 1000))) == 1000

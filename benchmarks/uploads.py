@@ -1,0 +1,377 @@
+"""Uploads over HTTP against the disk and two bare anchors, all on the same bytes in one run.
+
+Paths: a plain write + fsync (the physical limit), a bare Starlette endpoint
+that parses multipart as a stream, a bare one that does ``await
+request.form()`` then a chunked copy (what a buffered Reflex upload must do),
+and the real app's buffered handler (the restricted page, limits raised by
+reflex_app.py). Each Reflex figure is given as a ratio to its anchor and to the
+disk. Every upload's stored bytes are checked against a SHA-256 of what was
+sent. Then 32 concurrent 8 MiB uploads to the buffered handler and to the bare
+``form()`` endpoint.
+
+The /large (streaming) path and the cancel-to-clean time need the /large page:
+they are listed as not measured until it exists (see ``LARGE_HANDLER``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.registry import Options, Result, benchmark, time_runs
+from benchmarks.servers import ROOT, Server, peak_rss_growth, serving
+
+MiB = 1024 * 1024
+CHUNK = MiB
+HEADER = b"%PDF-1.7\n%"
+NONCE_LENGTH = 32
+#: The /large page's upload handler name, once that page exists (``None``: not measured).
+LARGE_HANDLER: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Payload:
+    """A PDF-looking file of random bytes; each upload gets its own nonce after the header.
+
+    The nonce keeps every upload's bytes (and so its SHA-256) distinct, since the
+    app stores a given content once; the size and the rest of the bytes are shared.
+    """
+
+    source: Path
+    size: int
+
+    @classmethod
+    def create(cls, directory: Path, size: int) -> Payload:
+        path = directory / "source.bin"
+        with path.open("wb") as f:
+            left = size
+            while left:
+                block = os.urandom(min(8 * MiB, left))
+                f.write(block)
+                left -= len(block)
+        return cls(path, size)
+
+    def chunks(self, nonce: bytes, limit: int | None = None) -> Iterator[bytes]:
+        """The file's bytes with ``nonce`` in place, in 1 MiB chunks (``limit`` bytes at most)."""
+        left = self.size if limit is None else min(limit, self.size)
+        with self.source.open("rb") as f:
+            first = True
+            while left:
+                data = f.read(min(CHUNK, left))
+                if first:
+                    data = HEADER + nonce + data[len(HEADER) + NONCE_LENGTH :]
+                    first = False
+                left -= len(data)
+                yield data
+
+    def sha256(self, nonce: bytes, limit: int | None = None) -> str:
+        digest = hashlib.sha256()
+        for data in self.chunks(nonce, limit):
+            digest.update(data)
+        return digest.hexdigest()
+
+
+def new_nonce() -> bytes:
+    return uuid.uuid4().hex.encode()
+
+
+def multipart(chunks: Iterator[bytes], size: int, name: str) -> tuple[Iterator[bytes], dict]:
+    """One file as a streamed multipart body, and the headers that announce it."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        yield from chunks
+        yield tail
+
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Length": str(len(head) + size + len(tail)),
+    }
+    return body(), headers
+
+
+@dataclasses.dataclass
+class Target:
+    """Where one path's uploads go, and how to find what it stored."""
+
+    server: Server
+    url: str
+    headers: dict[str, str]
+    directory: Path
+    check: Callable[[httpx.Response], None]
+
+    def post(self, client: httpx.Client, body: Iterator[bytes], headers: dict) -> None:
+        response = client.post(self.url, content=body, headers={**self.headers, **headers})
+        response.raise_for_status()
+        self.check(response)
+
+
+def _anchor_ok(response: httpx.Response) -> None:
+    if len(response.json()) != 1:
+        raise RuntimeError(f"the anchor stored {response.text!r}")
+
+
+def _reflex_ok(response: httpx.Response) -> None:
+    from tests.client import outcomes
+    from upload_demo.pages.restricted import RestrictedState
+
+    results = outcomes(response, RestrictedState)
+    if len(results) != 1 or not results[0]["stored"]:
+        raise RuntimeError(f"the app did not store the file: {results}")
+
+
+def stored_hashes(directory: Path) -> list[str]:
+    """SHA-256 of every stored file (temp and hidden files aside), sorted."""
+    hashes = []
+    for path in directory.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            digest = hashlib.sha256()
+            with path.open("rb") as f:
+                while data := f.read(CHUNK):
+                    digest.update(data)
+            hashes.append(digest.hexdigest())
+    return sorted(hashes)
+
+
+def empty(directory: Path) -> None:
+    for path in directory.iterdir():
+        if path.is_file():
+            path.unlink()
+
+
+def _disk_write(payload: Payload, directory: Path) -> None:
+    path = directory / f"disk-{uuid.uuid4().hex}"
+    with path.open("wb") as f:
+        for data in payload.chunks(new_nonce()):
+            f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
+
+
+def _mb_per_s(size: int, seconds: list[float]) -> dict[str, float]:
+    rates = [size / s / 1_000_000 for s in seconds]
+    return {"min": min(rates), "median": statistics.median(rates), "max": max(rates)}
+
+
+def _migrate(env: dict[str, str]) -> None:
+    """Create the app's tables in the benchmark's own database."""
+    subprocess.run(
+        [sys.executable, "-c", "import reflex as rx; rx.Model.migrate()"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+
+
+def _path_result(
+    case: str,
+    seconds: list[float],
+    size: int,
+    *,
+    rss: list[int] | None,
+    anchor: str | None,
+    medians: dict[str, float],
+    runs_note: str = "",
+) -> Result:
+    rate = _mb_per_s(size, seconds)
+    extra: dict[str, Any] = {"path": case, "bytes": size, "mb_per_s": rate}
+    notes = [f"{rate['median']:.0f} MB/s ({rate['min']:.0f}–{rate['max']:.0f})"]
+    if anchor is not None:
+        extra["anchor"] = anchor
+        extra["ratio_to_anchor"] = rate["median"] / medians[anchor]
+        notes.append(f"{extra['ratio_to_anchor']:.2f}× {anchor}")
+    if "disk" in medians and case != "disk":
+        extra["ratio_to_disk"] = rate["median"] / medians["disk"]
+        notes.append(f"{extra['ratio_to_disk']:.2f}× disk")
+    peak = max(rss) if rss else None
+    extra["rss_growth_mib"] = None if peak is None else peak / MiB
+    if peak is not None:
+        notes.append(f"RSS +{peak / MiB:.1f} MiB")
+    if runs_note:
+        notes.append(runs_note)
+    return Result(
+        "uploads", case, seconds, peak_memory_bytes=peak, note=", ".join(notes), extra=extra
+    )
+
+
+def not_measured(case: str, why: str) -> Result:
+    """A row for a figure this run could not measure: shown as n/a, never as a number."""
+    return Result("uploads", case, [], note=f"not measured yet: {why}", extra={"path": case})
+
+
+def _single_uploads(
+    payload: Payload, targets: dict[str, Target], scratch: Path, runs: int
+) -> list[Result]:
+    """Each path in turn (disk, anchors, Reflex), interleaved, one upload at a time."""
+    rss: dict[str, list[int]] = {name: [] for name in targets}
+    failures: list[str] = []
+
+    def upload(name: str, target: Target, client: httpx.Client) -> Callable[[], None]:
+        def action() -> None:
+            nonce = new_nonce()
+            body, headers = multipart(payload.chunks(nonce), payload.size, f"{nonce.decode()}.pdf")
+            with peak_rss_growth(target.server) as growth:
+                target.post(client, body, headers)
+            rss[name].append(growth[0])
+            stored = stored_hashes(target.directory)
+            if stored != [payload.sha256(nonce)]:
+                failures.append(f"{name}: stored {stored}")
+            empty(target.directory)
+
+        return action
+
+    with httpx.Client(timeout=600) as client:
+        actions: dict[str, Callable[[], object]] = {"disk": lambda: _disk_write(payload, scratch)}
+        actions |= {name: upload(name, target, client) for name, target in targets.items()}
+        seconds = time_runs(actions, repeat=runs, warmup=1)
+    if failures:
+        raise RuntimeError("stored bytes differ from those sent: " + "; ".join(failures))
+    medians = {name: _mb_per_s(payload.size, s)["median"] for name, s in seconds.items()}
+    anchors = {"bare form()": None, "bare streaming": None, "reflex buffered": "bare form()"}
+    results = [
+        _path_result("disk", seconds["disk"], payload.size, rss=None, anchor=None, medians=medians)
+    ]
+    for name, anchor in anchors.items():
+        results.append(
+            _path_result(
+                name, seconds[name], payload.size, rss=rss[name], anchor=anchor, medians=medians
+            )
+        )
+    return results
+
+
+def _concurrent(
+    payload: Payload, targets: dict[str, Target], runs: int, uploads: int, each: int
+) -> list[Result]:
+    """``uploads`` uploads of ``each`` bytes at once; every stored file's hash checked."""
+    seconds: dict[str, list[float]] = {name: [] for name in targets}
+    errors: dict[str, int] = dict.fromkeys(targets, 0)
+    rss: dict[str, list[int]] = {name: [] for name in targets}
+    limits = httpx.Limits(max_connections=uploads, max_keepalive_connections=uploads)
+    with httpx.Client(timeout=600, limits=limits) as client:
+        for round_number in range(1 + runs):
+            for name, target in targets.items():
+                nonces = [new_nonce() for _ in range(uploads)]
+                bodies = [b"".join(payload.chunks(n, each)) for n in nonces]
+                sent = sorted(hashlib.sha256(b).hexdigest() for b in bodies)
+
+                def one(index: int, target: Target = target, bodies: list[bytes] = bodies) -> bool:
+                    body, headers = multipart(iter([bodies[index]]), each, f"c{index}.pdf")
+                    try:
+                        target.post(client, body, headers)
+                    except (httpx.HTTPError, RuntimeError):
+                        return False
+                    return True
+
+                with (
+                    peak_rss_growth(target.server) as growth,
+                    concurrent.futures.ThreadPoolExecutor(uploads) as pool,
+                ):
+                    start = time.perf_counter()
+                    ok = list(pool.map(one, range(uploads)))
+                    elapsed = time.perf_counter() - start
+                stored = stored_hashes(target.directory)
+                empty(target.directory)
+                if round_number == 0:
+                    continue
+                seconds[name].append(elapsed)
+                rss[name].append(growth[0])
+                errors[name] += ok.count(False) + (0 if stored == sent else 1)
+    medians = {name: _mb_per_s(uploads * each, s)["median"] for name, s in seconds.items()}
+    results = []
+    for name in targets:
+        case = f"{uploads}× {each // MiB} MiB {name}"
+        anchor = None if name == "bare form()" else f"{uploads}× {each // MiB} MiB bare form()"
+        named_medians = {f"{uploads}× {each // MiB} MiB {n}": m for n, m in medians.items()}
+        result = _path_result(
+            case,
+            seconds[name],
+            uploads * each,
+            rss=rss[name],
+            anchor=anchor,
+            medians=named_medians,
+            runs_note=f"{errors[name]} errors",
+        )
+        result.extra["errors"] = errors[name]
+        results.append(result)
+    return results
+
+
+@benchmark("uploads", "uploads over HTTP vs the disk and bare Starlette anchors (granian)")
+def run(options: Options) -> list[Result]:
+    size = 64 * MiB if options.quick else 1024 * MiB
+    runs = 1 if options.quick else options.repeat
+    scratch = Path(tempfile.mkdtemp(prefix="upload_demo-bench-"))
+    try:
+        anchor_dir = scratch / "anchor"
+        app_dir = scratch / "uploaded_files"
+        for d in (anchor_dir, app_dir):
+            d.mkdir()
+        app_env = {
+            "REFLEX_UPLOADED_FILES_DIR": str(app_dir),
+            "REFLEX_DB_URL": f"sqlite:///{scratch / 'bench.db'}",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_SKIP_COMPILE": "true",
+        }
+        _migrate(app_env)
+        payload = Payload.create(scratch, size)
+        from tests.client import handler_name
+        from upload_demo.pages.restricted import RestrictedState
+
+        reflex_headers = {
+            "Reflex-Client-Token": str(uuid.uuid4()),
+            "Reflex-Event-Handler": handler_name(RestrictedState.handle_upload),
+        }
+        with (
+            serving(
+                "benchmarks.anchor_apps:app",
+                scratch / "anchors.log",
+                {"BENCH_UPLOAD_DIR": str(anchor_dir)},
+            ) as anchors,
+            serving("benchmarks.reflex_app:app", scratch / "reflex.log", app_env) as app,
+        ):
+            targets = {
+                "bare form()": Target(
+                    anchors, f"{anchors.url}/buffered", {}, anchor_dir, _anchor_ok
+                ),
+                "bare streaming": Target(
+                    anchors, f"{anchors.url}/streaming", {}, anchor_dir, _anchor_ok
+                ),
+                "reflex buffered": Target(
+                    app, f"{app.url}/_upload", reflex_headers, app_dir, _reflex_ok
+                ),
+            }
+            results = _single_uploads(payload, targets, scratch, runs)
+            results.append(not_measured("reflex /large", "needs the /large page"))
+            concurrent_targets = {k: targets[k] for k in ("bare form()", "reflex buffered")}
+            results += _concurrent(payload, concurrent_targets, max(runs, 1), 32, 8 * MiB)
+            results.append(
+                not_measured(
+                    "cancelled 1 GiB on /large: time to no partial file", "needs the /large page"
+                )
+            )
+        return results
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
