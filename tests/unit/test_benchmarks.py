@@ -97,3 +97,29 @@ def test_payload_nonce_changes_the_hash_not_the_size(tmp_path: Path) -> None:
     assert data[100:] == b"".join(payload.chunks(b))[100:]
     assert payload.sha256(a) != payload.sha256(b)
     assert len(b"".join(payload.chunks(a, 1000))) == 1000
+
+
+def test_uploads_measure_end_to_end() -> None:
+    """Real servers, real app, small files: every path stores the bytes sent, the rows add up."""
+    from benchmarks import uploads
+
+    results = {
+        r.case: r for r in uploads.measure(6 * uploads.MiB, runs=1, uploads=4, each=uploads.MiB)
+    }
+    assert list(results) == [
+        "disk",
+        "bare form()",
+        "bare streaming",
+        "reflex buffered",
+        "reflex /large",
+        "4× 1 MiB bare form()",
+        "4× 1 MiB reflex buffered",
+        "cancelled 1 GiB on /large: time to no partial file",
+    ]
+    buffered = results["reflex buffered"]
+    assert buffered.measured and buffered.extra["anchor"] == "bare form()"
+    assert buffered.extra["ratio_to_anchor"] > 0 and buffered.extra["ratio_to_disk"] > 0
+    assert buffered.extra["rss_growth_mib"] is not None
+    assert results["4× 1 MiB reflex buffered"].extra["errors"] == 0
+    assert results["4× 1 MiB bare form()"].extra["errors"] == 0
+    assert not results["reflex /large"].measured
