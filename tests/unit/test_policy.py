@@ -13,7 +13,7 @@ from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.policy import Rejected, UploadPolicy
 from upload_demo.units import human_bytes
 
-POLICIES = [policy.IMAGES, policy.VIDEO, policy.RESTRICTED, policy.ONE_STEP]
+POLICIES = [policy.IMAGES, policy.VIDEO, policy.RESTRICTED, policy.ONE_STEP, policy.LARGE]
 POLICY_IDS = [p.page for p in POLICIES]
 
 
