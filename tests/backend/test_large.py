@@ -133,6 +133,18 @@ def test_300_mib_streams_to_disk_in_flat_memory(backend_url: str, upload_dir: Pa
     assert rss.growth < 64 * MiB, f"RSS grew by {rss.growth / MiB:.0f} MiB"
 
 
+def raw_head(backend_url: str, content_type: str) -> bytes:
+    """A request head for the streaming handler; ``{length}`` is filled in when sent."""
+    return (
+        "POST /_upload HTTP/1.1\r\n"
+        f"Host: {httpx.URL(backend_url).host}\r\n"
+        f"Reflex-Client-Token: {uuid.uuid4()}\r\n"
+        f"Reflex-Event-Handler: {client.handler_name(LargeState.handle_chunks)}\r\n"
+        f"Content-Type: {content_type}\r\n"
+        "Content-Length: {length}\r\n\r\n"
+    ).encode()
+
+
 def first_response_line(backend_url: str, head: bytes, sent_body: bytes, declared: int) -> bytes:
     """Send the start of a body declared ``declared`` bytes long, then only listen.
 
@@ -151,14 +163,7 @@ def test_unknown_content_is_stopped_at_its_first_bytes(backend_url: str, upload_
     name = f"{tag()}-junk.bin"
     body, content_type = client.streamed_multipart([(name, [])])
     opening = next(body)
-    head = (
-        "POST /_upload HTTP/1.1\r\n"
-        f"Host: {httpx.URL(backend_url).host}\r\n"
-        f"Reflex-Client-Token: {uuid.uuid4()}\r\n"
-        f"Reflex-Event-Handler: {client.handler_name(LargeState.handle_chunks)}\r\n"
-        f"Content-Type: {content_type}\r\n"
-        "Content-Length: {length}\r\n\r\n"
-    ).encode()
+    head = raw_head(backend_url, content_type)
     start = opening + b"\0\0junk" + random.Random(2).randbytes(4 * MiB)
     line = first_response_line(backend_url, head, start, 200 * MiB)
     assert line.startswith(b"HTTP/1.1 400"), line
@@ -187,3 +192,11 @@ def test_good_files_before_a_refused_one_are_kept(backend_url: str, upload_dir: 
         query = sqlmodel.select(StoredFile).where(StoredFile.original_name == names[3])
         assert session.exec(query).first() is None
     wait_no_temp_files(upload_dir)
+
+
+def test_the_guard_answers_413_for_a_body_over_the_total(backend_url: str) -> None:
+    """The upload guard knows the streaming handler: its total is enforced at the door."""
+    body, content_type = client.streamed_multipart([("huge.pdf", [])])
+    head = raw_head(backend_url, content_type)
+    line = first_response_line(backend_url, head, next(body), 17 * 1000**3)
+    assert line.startswith(b"HTTP/1.1 413"), line
