@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
 from reflex_base.utils.format import format_event_handler
+
+#: The form field Reflex reads a handler's bound arguments from (before any file).
+UPLOAD_EVENT_ARGS_FIELD = "__reflex_event_args"
 
 
 def handler_name(handler: Any) -> str:
@@ -126,3 +130,54 @@ def post_raw_upload(
     """Like ``post_upload``, with names sent unescaped (see ``multipart_body``)."""
     body, content_type = multipart_body(files)
     return post_multipart(backend_url, handler, body, content_type, token=token, timeout=timeout)
+
+
+def streamed_multipart(
+    files: list[tuple[str, Iterable[bytes]]], args: dict[str, Any] | None = None
+) -> tuple[Iterator[bytes], str]:
+    """A multipart body produced piece by piece, as ``rx.upload_files_chunk`` sends it.
+
+    The bound handler arguments go first, in Reflex's ``__reflex_event_args``
+    field; then each file's pieces, never all in memory at once.
+    """
+    boundary = uuid.uuid4().hex
+
+    def body() -> Iterator[bytes]:
+        if args is not None:
+            yield (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="{UPLOAD_EVENT_ARGS_FIELD}"\r\n\r\n'
+                f"{json.dumps(args)}\r\n"
+            ).encode()
+        for name, pieces in files:
+            yield (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            yield from pieces
+            yield b"\r\n"
+        yield f"--{boundary}--\r\n".encode()
+
+    return body(), f"multipart/form-data; boundary={boundary}"
+
+
+def post_streamed(
+    backend_url: str,
+    handler: Any,
+    files: list[tuple[str, Iterable[bytes]]],
+    *,
+    args: dict[str, Any] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> httpx.Response:
+    """POST ``files`` as a streamed (chunked transfer) multipart body to the upload endpoint."""
+    body, content_type = streamed_multipart(files, args)
+    sent = {
+        "Reflex-Client-Token": token or str(uuid.uuid4()),
+        "Reflex-Event-Handler": handler_name(handler),
+        "Content-Type": content_type,
+        **(headers or {}),
+    }
+    return httpx.post(f"{backend_url}/_upload", headers=sent, content=body, timeout=timeout)

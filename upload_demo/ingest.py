@@ -74,6 +74,15 @@ def display_name(raw: str | None) -> str:
     return name[:MAX_NAME_LENGTH]
 
 
+def server_error(name: str) -> Outcome:
+    """The outcome of a file that failed on our side (logged); nothing of it was kept."""
+    return Outcome(
+        name=name,
+        stored=False,
+        message="could not be stored because of a server error; nothing was kept",
+    )
+
+
 def _read_head(stream: BinaryIO) -> bytes:
     head = b""
     while len(head) < HEAD_SIZE:
@@ -146,7 +155,7 @@ def _record(
     )
 
 
-def _keep(
+def keep(
     name: str,
     received: storage.Received,
     file_type: FileType,
@@ -188,7 +197,7 @@ def _store_one(
         with storage.receive(
             item.stream, directory, file_type.extension, max_bytes=room, head=head
         ) as received:
-            return _keep(name, received, file_type, policy, directory)
+            return keep(name, received, file_type, policy, directory)
     except storage.TooLarge as exc:
         # The declared size lied (or was absent): the count while copying decides.
         if exc.limit == policy.max_file_size:
@@ -207,11 +216,7 @@ def ingest_batch(items: list[Incoming], policy: UploadPolicy, directory: Path) -
             outcome = Outcome(name=display_name(item.name), stored=False, message=str(exc))
         except Exception:
             logger.exception("storing %r failed", display_name(item.name))
-            outcome = Outcome(
-                name=display_name(item.name),
-                stored=False,
-                message="could not be stored because of a server error; nothing was kept",
-            )
+            outcome = server_error(display_name(item.name))
         total += outcome.size
         outcomes.append(outcome)
     return outcomes

@@ -169,4 +169,18 @@ ONE_STEP = UploadPolicy(
     max_total_size=50 * MB,
 )
 
-BY_PAGE: dict[str, UploadPolicy] = {p.page: p for p in (IMAGES, VIDEO, RESTRICTED, ONE_STEP)}
+GB = 1000 * MB
+
+#: Streamed in chunks, so a file's size costs disk, not memory: 8 GB covers a long
+#: camera video or a disk image, three of them at once. Every type the app can
+#: identify except HTML, so large videos and images still get their poster and
+#: thumbnail; HTML stays on /restricted, where refusing it is the point.
+LARGE = UploadPolicy(
+    page="large",
+    types=tuple(t for t in filetypes.KNOWN_TYPES if t is not filetypes.HTML),
+    max_files=3,
+    max_file_size=8 * GB,
+    max_total_size=16 * GB,
+)
+
+BY_PAGE: dict[str, UploadPolicy] = {p.page: p for p in (IMAGES, VIDEO, RESTRICTED, ONE_STEP, LARGE)}

@@ -139,6 +139,36 @@ def receive(
         yield Received(staged=staged, size=size, sha256=digest.hexdigest())
 
 
+class Sink:
+    """Bytes arriving piece by piece into a staged file, hashed and counted as they land.
+
+    For uploads that arrive as chunks rather than as a readable stream; the
+    same limit rule as ``receive``: TooLarge before a byte past ``max_bytes``
+    is written.
+    """
+
+    def __init__(self, staged: Staged, max_bytes: int) -> None:
+        self.staged = staged
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``; raises TooLarge (writing nothing) if it goes past the limit."""
+        if self.size + len(data) > self.max_bytes:
+            raise TooLarge(self.max_bytes)
+        self._digest.update(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.staged.fd, view) :]
+        self.size += len(data)
+
+    def finish(self) -> Received:
+        """Fsync: the bytes are on disk, ready to be kept."""
+        os.fsync(self.staged.fd)
+        return Received(staged=self.staged, size=self.size, sha256=self._digest.hexdigest())
+
+
 def _open_temp(directory: Path) -> tuple[int, str]:
     path = directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

@@ -12,6 +12,7 @@ from reflex.utils.format import format_event_handler
 from upload_demo import downloads, guard, maintenance
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
+from upload_demo.pages.large import LargeState, large_page
 from upload_demo.pages.library import LibraryState, library_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
@@ -21,8 +22,11 @@ from upload_demo.upload_state import UploadPageState, report_refusal
 #: Every page State with an upload handler, by the handler's name in the
 #: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
 UPLOAD_STATES: dict[str, type[UploadPageState]] = {
-    format_event_handler(state.handle_upload): state
-    for state in (ImagesState, VideoState, RestrictedState, OneStepState)
+    **{
+        format_event_handler(state.handle_upload): state
+        for state in (ImagesState, VideoState, RestrictedState, OneStepState)
+    },
+    format_event_handler(LargeState.handle_chunks): LargeState,
 }
 
 
@@ -74,6 +78,7 @@ app.add_page(
     title="One-step · upload_demo",
     on_load=OneStepState.load_items,
 )
+app.add_page(large_page, route="/large", title="Large · upload_demo", on_load=LargeState.load_items)
 app.add_page(
     library_page, route="/library", title="Library · upload_demo", on_load=LibraryState.load
 )

@@ -35,7 +35,7 @@ import reflex as rx
 from reflex.utils.format import format_event_handler
 from reflex_base.event import Event
 
-from upload_demo import ingest, records
+from upload_demo import chunked, ingest, records
 from upload_demo.file_view import FileView, from_record
 from upload_demo.guard import Refusal
 from upload_demo.ingest import Incoming, Outcome
@@ -86,6 +86,8 @@ class UploadPageState(rx.State, mixin=True):
 
     policy: ClassVar[UploadPolicy]
     upload_id: ClassVar[str]
+    #: Whether the page streams its upload in chunks (``StreamingUploadPageState``).
+    streaming: ClassVar[bool] = False
     #: How many recent files the page lists.
     items_limit: ClassVar[int] = 60
 
@@ -224,13 +226,17 @@ class UploadPageState(rx.State, mixin=True):
             self.status = "idle"
             return None
         incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
-        self.outcomes = await ingest_in_pool(incoming, self.policy, rx.get_upload_dir())
-        self.status = "done"
-        # The last progress event may arrive after this; the panel shows the full request.
-        self.total = max(self.total, sum(f.size or 0 for f in files))
-        self.loaded = self.total
+        outcomes = await ingest_in_pool(incoming, self.policy, rx.get_upload_dir())
+        self._finish(outcomes, sum(f.size or 0 for f in files))
         await self._refresh_items()
         return rx.clear_selected_files(self.upload_id)
+
+    def _finish(self, outcomes: list[Outcome], sent: int) -> None:
+        self.outcomes = outcomes
+        self.status = "done"
+        # The last progress event may arrive after this; the panel shows the full request.
+        self.total = max(self.total, sent)
+        self.loaded = self.total
 
     @rx.event(background=True)
     async def watch_upload(self) -> Any:
@@ -285,6 +291,38 @@ class UploadPageState(rx.State, mixin=True):
     def clear_rejections(self) -> None:
         """Forget the browser's rejections (the Clear button)."""
         self.rejections = []
+
+
+class StreamingUploadPageState(UploadPageState, mixin=True):
+    """An upload page whose files stream through ``rx.upload_files_chunk``.
+
+    Nothing is spooled before the handler runs: it writes the chunks to disk
+    as they arrive (see chunked.py), so a file's size costs no memory.
+    """
+
+    streaming: ClassVar[bool] = True
+
+    @rx.event(background=True)
+    async def handle_chunks(self, chunk_iter: rx.UploadChunkIterator, attempt: int = 0) -> Any:
+        """Store the files as their chunks arrive, then show each file's outcome.
+
+        A stale or cancelled attempt returns at once (Reflex then answers 400 and
+        reads no more). If the client goes away, Reflex cancels this task and
+        chunked.py removes the partial file; the page's own Cancel or watcher
+        shows the state.
+        """
+        async with self:
+            if not self._join(attempt) or self.status == "cancelled":
+                return None
+        outcomes = await chunked.receive(
+            chunk_iter, self.policy, Path(rx.get_upload_dir()), _INGEST_POOL
+        )
+        async with self:
+            if attempt and attempt != self.attempt:
+                return None
+            self._finish(outcomes, sum(o.size for o in outcomes))
+            await self._refresh_items()
+        return rx.clear_selected_files(self.upload_id)
 
 
 async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Refusal) -> None:

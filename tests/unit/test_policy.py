@@ -13,7 +13,7 @@ from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.policy import Rejected, UploadPolicy
 from upload_demo.units import human_bytes
 
-POLICIES = [policy.IMAGES, policy.VIDEO, policy.RESTRICTED, policy.ONE_STEP]
+POLICIES = [policy.IMAGES, policy.VIDEO, policy.RESTRICTED, policy.ONE_STEP, policy.LARGE]
 POLICY_IDS = [p.page for p in POLICIES]
 
 
@@ -49,7 +49,7 @@ def test_every_known_type_has_a_sample() -> None:
 
 
 def test_page_names_are_unique_and_indexed() -> None:
-    assert set(policy.BY_PAGE) == {"images", "video", "restricted", "one-step"}
+    assert set(policy.BY_PAGE) == {"images", "video", "restricted", "one-step", "large"}
     for p in POLICIES:
         assert policy.BY_PAGE[p.page] is p
 

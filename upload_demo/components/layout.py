@@ -11,6 +11,7 @@ NAV_LINKS: tuple[tuple[str, str], ...] = (
     ("Video", "/video"),
     ("Restricted", "/restricted"),
     ("One-step", "/one-step"),
+    ("Large", "/large"),
     ("Library", "/library"),
 )
 

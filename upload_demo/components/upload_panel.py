@@ -32,21 +32,22 @@ def _rejection_records(records: Any) -> Any:
 def start_upload(state: State) -> list[Any]:
     """The event chain that sends a dropzone's files: reset the panel, then upload.
 
-    Both events carry the same new attempt number (see upload_state), and the
+    A streaming page's State (``streaming``) gets its files as chunks through
+    ``rx.upload_files_chunk``, everything else being the same. Both events
+    carry the same new attempt number (see upload_state), and the
     request names it in a header too, so the upload guard's refusal finds it.
     """
     attempt = state.attempt + 1
-    return [
-        state.begin_upload(attempt),
-        state.handle_upload(
-            rx.upload_files(
-                upload_id=state.upload_id,
-                on_upload_progress=state.on_progress,
-                extra_headers={ATTEMPT_HEADER: attempt.to_string()},
-            ),
-            attempt,
-        ),
-    ]
+    options: dict[str, Any] = {
+        "upload_id": state.upload_id,
+        "on_upload_progress": state.on_progress,
+        "extra_headers": {ATTEMPT_HEADER: attempt.to_string()},
+    }
+    if state.streaming:
+        send = state.handle_chunks(rx.upload_files_chunk(**options), attempt)  # type: ignore[attr-defined]
+    else:
+        send = state.handle_upload(rx.upload_files(**options), attempt)
+    return [state.begin_upload(attempt), send]
 
 
 def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False) -> rx.Component:

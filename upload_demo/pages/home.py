@@ -58,6 +58,14 @@ CARDS: tuple[PageCard, ...] = (
         "rx.upload(on_drop=State.handler(rx.upload_files(...)))",
     ),
     PageCard(
+        "Large files",
+        "/large",
+        policy.LARGE.page,
+        "hard-drive-upload",
+        "Files of several GB streamed to disk as they arrive, in flat memory.",
+        "rx.upload_files_chunk, @rx.event(background=True), rx.UploadChunkIterator",
+    ),
+    PageCard(
         "Library",
         "/library",
         "",

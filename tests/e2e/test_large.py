@@ -1,0 +1,58 @@
+"""/large in a real browser: a streamed upload to Done, and a Cancel that leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests import samples
+from tests.e2e.actions import (
+    cancel_throttled_upload,
+    choose_files,
+    expect_status,
+    open_page,
+    records_named,
+    stored_files,
+)
+
+MB = 1_000_000
+
+
+def pdf_file(path: Path, size: int, seed: int) -> Path:
+    """A PDF-headed file of ``size`` random bytes (the type is judged by the first bytes)."""
+    path.write_bytes(b"%PDF-1.7\n" + random.Random(seed).randbytes(size - 9))
+    return path
+
+
+def test_a_streamed_upload_reaches_done_and_is_stored(
+    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
+) -> None:
+    photo = tmp_path / "streamed-photo.png"
+    photo.write_bytes(samples.image_bytes("PNG", size=(64, 48), seed=5001))
+    document = pdf_file(tmp_path / "streamed-doc.pdf", 6 * MB, 5002)
+    open_page(page, frontend_url, "/large")
+    expect(page.locator(".limits")).to_contain_text("8 GB each")
+    choose_files(page, [document, photo])
+    page.get_by_role("button", name="Upload").click()
+    expect_status(page, "Done: 2 stored, 0 rejected")
+    expect(page.locator(".progress-text")).to_contain_text("100%")
+    (doc_row,) = records_named("streamed-doc.pdf")
+    assert doc_row.source_page == "large"
+    assert (upload_dir / doc_row.stored_name).read_bytes() == document.read_bytes()
+    (photo_row,) = records_named("streamed-photo.png")
+    # Images streamed here get their thumbnail as on /images.
+    assert photo_row.preview_name and (upload_dir / photo_row.preview_name).is_file()
+    assert not any(n.startswith(".partial-") for n in os.listdir(upload_dir))
+    expect(page.get_by_text("streamed-doc.pdf").first).to_be_visible()
+
+
+def test_cancel_under_throttling_leaves_no_partial_file(
+    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
+) -> None:
+    document = pdf_file(tmp_path / "cancelled-large.pdf", 4 * MB, 5003)
+    open_page(page, frontend_url, "/large")
+    cancel_throttled_upload(page, upload_dir, document)
+    assert not any(n.startswith(".partial-") for n in stored_files(upload_dir))
