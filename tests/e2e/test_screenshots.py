@@ -17,7 +17,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from tests.conftest import ROOT
 from tests.e2e.actions import open_page
 
-PAGES = ["/", "/images", "/video", "/restricted", "/one-step", "/library"]
+PAGES = ["/", "/images", "/video", "/restricted", "/one-step", "/large", "/library"]
 
 
 def _load_every_image(page: Page) -> None:

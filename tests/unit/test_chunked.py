@@ -18,6 +18,7 @@ import pytest
 import reflex as rx
 import sqlmodel
 
+from tests.loops import run
 from upload_demo import chunked, filetypes
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
@@ -62,7 +63,7 @@ class Stream:
 
 
 def receive(stream: Stream, directory: Path, pool: concurrent.futures.Executor) -> list:
-    return asyncio.run(chunked.receive(stream.chunks(), SMALL, directory, pool))
+    return run(chunked.receive(stream.chunks(), SMALL, directory, pool))
 
 
 def rows_named(*names: str) -> list[StoredFile]:
@@ -144,7 +145,7 @@ def test_a_cancelled_upload_leaves_nothing(tmp_path: Path, pool) -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(cancel_midway())
+    run(cancel_midway())
     pool.submit(lambda: None).result()
     assert os.listdir(tmp_path) == []
     assert rows_named(name) == []

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextvars
 import io
 import threading
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import reflex as rx
 
 from tests import samples
+from tests.loops import run
 from upload_demo import upload_state
 from upload_demo.pages.one_step import OneStepState
 
@@ -47,18 +46,6 @@ class WatchedStream(io.RawIOBase):
 def refused_upload(stream: WatchedStream) -> rx.UploadFile:
     """A file the one-step page refuses (HTML), so the handler stores nothing."""
     return rx.UploadFile(file=stream, path=Path("page.html"), size=None)
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` in a fresh event loop on a thread of its own, in this context.
-
-    Playwright's sync API keeps a loop running on the main thread once E2E
-    tests ran in this session, and asyncio.run refuses to nest in it; Reflex
-    keeps its registrations in context variables, hence the copied context.
-    """
-    context = contextvars.copy_context()
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="test-loop") as runner:
-        return runner.submit(context.run, asyncio.run, coroutine).result()
 
 
 async def handle(files: list[rx.UploadFile]) -> OneStepState:
