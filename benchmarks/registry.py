@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -86,18 +86,27 @@ def benchmark(
 
 
 def time_runs(
-    actions: dict[str, Callable[[], object]], repeat: int, warmup: int = 1
+    actions: dict[str, Callable[[], object]],
+    repeat: int,
+    warmup: int = 1,
+    after: Mapping[str, Callable[[], object]] | None = None,
 ) -> dict[str, list[float]]:
     """Wall-clock seconds of ``repeat`` calls of each action, after ``warmup`` untimed rounds.
 
     The actions take turns (a, b, c, a, b, c, ...), so a busy moment on a
     shared machine slows every case alike and their ratios stay fair.
+    ``after[name]``, if given, runs after each call of that action, outside
+    the timing: checks and clean-up that are not what is being measured.
     """
+    after = after or {}
     seconds: dict[str, list[float]] = {name: [] for name in actions}
     for round_number in range(warmup + repeat):
         for name, action in actions.items():
             start = time.perf_counter()
             action()
+            elapsed = time.perf_counter() - start
+            if name in after:
+                after[name]()
             if round_number >= warmup:
-                seconds[name].append(time.perf_counter() - start)
+                seconds[name].append(elapsed)
     return seconds

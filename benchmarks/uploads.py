@@ -3,23 +3,28 @@
 Paths: a plain write + fsync (the physical limit), a bare Starlette endpoint
 that parses multipart as a stream, a bare one that does ``await
 request.form()`` then a chunked copy (what a buffered Reflex upload must do),
-and the real app's buffered handler (the restricted page, limits raised by
-reflex_app.py). Each Reflex figure is given as a ratio to its anchor and to the
-disk. Every upload's stored bytes are checked against a SHA-256 of what was
-sent. Then 32 concurrent 8 MiB uploads to the buffered handler and to the bare
-``form()`` endpoint.
-
-The /large (streaming) path and the cancel-to-clean time need the /large page:
-they are listed as not measured until it exists (see the TODO in ``measure``).
+the real app's buffered handler (the restricted page, limits raised by
+reflex_app.py) and its streaming one (``LargeState.handle_chunks``), both in
+the same backend process. Each Reflex figure is given as a ratio to its anchor
+and to the disk. An upload's time runs until its file is stored and recorded:
+the streaming handler answers 202 once the body is in and records after, so
+its time includes waiting for the record. Every upload's stored bytes are then
+checked, untimed, against a SHA-256 of what was sent. Then 32 concurrent 8 MiB
+uploads to the buffered handler and to the bare ``form()`` endpoint, and the
+time from an upload to /large cut off half-way (the client closes the
+connection) to no partial file left in the upload directory.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import hashlib
 import os
 import shutil
+import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,6 +39,7 @@ import httpx
 
 from benchmarks.registry import Options, Result, benchmark, time_runs
 from benchmarks.servers import ROOT, Server, peak_rss_growth, serving
+from upload_demo.storage import temp_files
 
 MiB = 1024 * 1024
 CHUNK = MiB
@@ -112,32 +118,60 @@ def multipart(chunks: Iterator[bytes], size: int, name: str) -> tuple[Iterator[b
 
 @dataclasses.dataclass
 class Target:
-    """Where one path's uploads go, and how to find what it stored."""
+    """Where one path's uploads go, and how to know a file is stored (given its name)."""
 
     server: Server
     url: str
     headers: dict[str, str]
     directory: Path
-    check: Callable[[httpx.Response], None]
+    check: Callable[[httpx.Response, str], None]
 
-    def post(self, client: httpx.Client, body: Iterator[bytes], headers: dict) -> None:
+    def post(self, client: httpx.Client, body: Iterator[bytes], headers: dict, name: str) -> None:
         response = client.post(self.url, content=body, headers={**self.headers, **headers})
         response.raise_for_status()
-        self.check(response)
+        self.check(response, name)
 
 
-def _anchor_ok(response: httpx.Response) -> None:
+def _anchor_ok(response: httpx.Response, name: str) -> None:
     if len(response.json()) != 1:
         raise RuntimeError(f"the anchor stored {response.text!r}")
 
 
-def _reflex_ok(response: httpx.Response) -> None:
+def _reflex_ok(response: httpx.Response, name: str) -> None:
     from tests.client import outcomes
     from upload_demo.pages.restricted import RestrictedState
 
     results = outcomes(response, RestrictedState)
     if len(results) != 1 or not results[0]["stored"]:
         raise RuntimeError(f"the app did not store the file: {results}")
+
+
+def recorded(database: Path, name: str) -> bool:
+    """Whether the app's database holds a record of a file uploaded as ``name``."""
+    uri = f"file:{database}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=10)) as db:
+        query = "SELECT 1 FROM storedfile WHERE original_name = ?"
+        return db.execute(query, (name,)).fetchone() is not None
+
+
+def wait_for_record(database: Path, name: str, timeout: float = 120) -> None:
+    """Until the record of ``name`` is committed (polled every 5 ms)."""
+    deadline = time.monotonic() + timeout
+    while not recorded(database, name):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no record of {name} after {timeout} s")
+        time.sleep(0.005)
+
+
+def _large_ok(database: Path) -> Callable[[httpx.Response, str], None]:
+    """The streaming handler's check: 202 (body received), then its record committed."""
+
+    def check(response: httpx.Response, name: str) -> None:
+        if response.status_code != 202:
+            raise RuntimeError(f"/large answered {response.status_code}: {response.text[:300]}")
+        wait_for_record(database, name)
+
+    return check
 
 
 def stored_hashes(directory: Path) -> list[str]:
@@ -216,36 +250,39 @@ def _path_result(
     )
 
 
-def not_measured(case: str, why: str) -> Result:
-    """A row for a figure this run could not measure: shown as n/a, never as a number."""
-    return Result("uploads", case, [], note=f"not measured yet: {why}", extra={"path": case})
-
-
 def _single_uploads(
     payload: Payload, targets: dict[str, Target], scratch: Path, runs: int
 ) -> list[Result]:
     """Each path in turn (disk, anchors, Reflex), interleaved, one upload at a time."""
     rss: dict[str, list[int]] = {name: [] for name in targets}
     failures: list[str] = []
+    sent: dict[str, bytes] = {}
 
     def upload(name: str, target: Target, client: httpx.Client) -> Callable[[], None]:
         def action() -> None:
-            nonce = new_nonce()
-            body, headers = multipart(payload.chunks(nonce), payload.size, f"{nonce.decode()}.pdf")
+            nonce = sent[name] = new_nonce()
+            file_name = f"{nonce.decode()}.pdf"
+            body, headers = multipart(payload.chunks(nonce), payload.size, file_name)
             with peak_rss_growth(target.server) as growth:
-                target.post(client, body, headers)
+                target.post(client, body, headers, file_name)
             rss[name].append(growth[0])
+
+        return action
+
+    def verify(name: str, target: Target) -> Callable[[], None]:
+        def after() -> None:
             stored = stored_hashes(target.directory)
-            if stored != [payload.sha256(nonce)]:
+            if stored != [payload.sha256(sent[name])]:
                 failures.append(f"{name}: stored {stored}")
             empty(target.directory)
 
-        return action
+        return after
 
     with httpx.Client(timeout=600) as client:
         actions: dict[str, Callable[[], object]] = {"disk": lambda: _disk_write(payload, scratch)}
         actions |= {name: upload(name, target, client) for name, target in targets.items()}
-        seconds = time_runs(actions, repeat=runs, warmup=1)
+        checks = {name: verify(name, target) for name, target in targets.items()}
+        seconds = time_runs(actions, repeat=runs, warmup=1, after=checks)
     if failures:
         raise RuntimeError("stored bytes differ from those sent: " + "; ".join(failures))
     medians = {name: _mb_per_s(payload.size, s)["median"] for name, s in seconds.items()}
@@ -258,7 +295,7 @@ def _single_uploads(
                 name,
                 seconds[name],
                 payload.size,
-                rss=rss[name],
+                rss=rss[name][1:],  # the warm-up upload is not timed, nor counted here
                 anchor=ANCHORS.get(name),
                 medians=medians,
             )
@@ -282,9 +319,10 @@ def _concurrent(
                 sent = sorted(hashlib.sha256(b).hexdigest() for b in bodies)
 
                 def one(index: int, target: Target = target, bodies: list[bytes] = bodies) -> bool:
-                    body, headers = multipart(iter([bodies[index]]), each, f"c{index}.pdf")
+                    name = f"c{index}.pdf"
+                    body, headers = multipart(iter([bodies[index]]), each, name)
                     try:
-                        target.post(client, body, headers)
+                        target.post(client, body, headers, name)
                     except (httpx.HTTPError, RuntimeError):
                         return False
                     return True
@@ -323,28 +361,91 @@ def _concurrent(
     return results
 
 
+def size_label(size: int) -> str:
+    return f"{size // 1024**3} GiB" if size % 1024**3 == 0 else f"{size / MiB:g} MiB"
+
+
+def _until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} after {timeout} s")
+        time.sleep(0.002)
+
+
+def _cut_off(payload: Payload, target: Target, database: Path) -> float:
+    """Send half an upload, close the connection, and time until no partial file is left.
+
+    The connection is closed only once the handler's partial file exists, so
+    the time is that of the app noticing the client left and removing it.
+    Nothing of the upload may remain: no stored file, no record.
+    """
+    url = httpx.URL(target.url)
+    nonce = new_nonce()
+    name = f"{nonce.decode()}.pdf"
+    body, headers = multipart(payload.chunks(nonce), payload.size, name)
+    head = f"POST {url.path} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in {**target.headers, **headers}.items())
+    sent = 0
+    with contextlib.closing(body):
+        sock = socket.create_connection((url.host, url.port), timeout=60)
+        try:
+            sock.sendall(head.encode() + b"\r\n")
+            for piece in body:
+                sock.sendall(piece)
+                sent += len(piece)
+                if sent >= payload.size // 2:
+                    break
+            _until(lambda: bool(temp_files(target.directory)), 30, "no partial file")
+        finally:
+            sock.close()
+            start = time.perf_counter()
+    _until(lambda: not temp_files(target.directory), 60, "the partial file is still there")
+    elapsed = time.perf_counter() - start
+    left = [p.name for p in target.directory.iterdir()]
+    if left or recorded(database, name):
+        raise RuntimeError(f"a cancelled upload left {left} (recorded: {recorded(database, name)})")
+    return elapsed
+
+
+def _cancelled(payload: Payload, target: Target, database: Path, runs: int) -> Result:
+    """The median of ``runs`` cut-off uploads (see ``_cut_off``)."""
+    seconds = [_cut_off(payload, target, database) for _ in range(runs)]
+    case = f"cancelled {size_label(payload.size)} on /large: time to no partial file"
+    note = f"{statistics.median(seconds) * 1000:.0f} ms after the client closed at half-way"
+    extra = {"bytes": payload.size, "cut_at": payload.size // 2}
+    return Result("uploads", case, seconds, note=note, extra=extra)
+
+
 def measure(size: int, runs: int, uploads: int, each: int) -> list[Result]:
     """Each path on one ``size``-byte file ``runs`` times, then ``uploads`` × ``each`` at once."""
     scratch = Path(tempfile.mkdtemp(prefix="upload_demo-bench-"))
     try:
         anchor_dir = scratch / "anchor"
         app_dir = scratch / "uploaded_files"
+        database = scratch / "bench.db"
         for d in (anchor_dir, app_dir):
             d.mkdir()
         app_env = {
             "REFLEX_UPLOADED_FILES_DIR": str(app_dir),
-            "REFLEX_DB_URL": f"sqlite:///{scratch / 'bench.db'}",
+            "REFLEX_DB_URL": f"sqlite:///{database}",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_SKIP_COMPILE": "true",
         }
         _migrate(app_env)
         payload = Payload.create(scratch, size)
         from tests.client import handler_name
+        from upload_demo.pages.large import LargeState
         from upload_demo.pages.restricted import RestrictedState
 
+        token = str(uuid.uuid4())
         reflex_headers = {
-            "Reflex-Client-Token": str(uuid.uuid4()),
+            "Reflex-Client-Token": token,
             "Reflex-Event-Handler": handler_name(RestrictedState.handle_upload),
+        }
+        large_headers = {
+            "Reflex-Client-Token": token,
+            "Reflex-Event-Handler": handler_name(LargeState.handle_chunks),
         }
         with (
             serving(
@@ -364,19 +465,14 @@ def measure(size: int, runs: int, uploads: int, each: int) -> list[Result]:
                 "reflex buffered": Target(
                     app, f"{app.url}/_upload", reflex_headers, app_dir, _reflex_ok
                 ),
+                "reflex /large": Target(
+                    app, f"{app.url}/_upload", large_headers, app_dir, _large_ok(database)
+                ),
             }
-            # TODO(/large): add a "reflex /large" Target here (same /_upload URL, the /large
-            # State's handler in the header, a check that waits for its record) and drop the
-            # not_measured row below; ANCHORS already pairs it with the streaming anchor.
             results = _single_uploads(payload, targets, scratch, runs)
-            results.append(not_measured("reflex /large", "needs the /large page"))
             concurrent_targets = {k: targets[k] for k in ("bare form()", "reflex buffered")}
             results += _concurrent(payload, concurrent_targets, runs, uploads, each)
-            results.append(
-                not_measured(
-                    "cancelled 1 GiB on /large: time to no partial file", "needs the /large page"
-                )
-            )
+            results.append(_cancelled(payload, targets["reflex /large"], database, runs))
         return results
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

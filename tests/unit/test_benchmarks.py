@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,23 @@ def test_cases_take_turns_and_warmup_is_not_timed() -> None:
     )
     assert calls == ["a", "b"] * 4
     assert {name: len(runs) for name, runs in seconds.items()} == {"a": 3, "b": 3}
+
+
+def test_after_runs_after_each_call_outside_the_timing() -> None:
+    calls: list[str] = []
+
+    def slow_check() -> None:
+        calls.append("check a")
+        time.sleep(0.05)
+
+    seconds = registry.time_runs(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+        repeat=2,
+        warmup=1,
+        after={"a": slow_check},
+    )
+    assert calls == ["a", "check a", "b"] * 3
+    assert max(seconds["a"]) < 0.05
 
 
 def test_table_and_saved_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +76,9 @@ def test_unmeasured_path_is_na_and_paths_hold_one_entry_each(
     """A figure the run could not measure shows n/a, never a number, in the table and JSON."""
     from benchmarks import uploads
 
+    def not_measured(case: str) -> Result:
+        return Result("uploads", case, [], note="not measured", extra={"path": case})
+
     medians = {"disk": 1000.0, "bare form()": 250.0}
     size = 100_000_000
     measured = uploads._path_result(
@@ -68,11 +89,11 @@ def test_unmeasured_path_is_na_and_paths_hold_one_entry_each(
         anchor="bare form()",
         medians=medians,
     )
-    missing = uploads.not_measured("reflex /large", "needs the /large page")
+    missing = not_measured("reflex /large")
     lines = runner.table([measured, missing]).splitlines()
     assert "200 MB/s (125–250), 0.80× bare form(), 0.20× disk, RSS +5.0 MiB" in lines[2]
     assert lines[3].split()[3:6] == ["n/a", "n/a", "n/a"]
-    assert lines[3].endswith("not measured yet: needs the /large page")
+    assert lines[3].endswith("not measured")
 
     monkeypatch.setattr(runner, "RESULTS_DIR", tmp_path)
     runner.save([measured, missing], Options(repeat=3, quick=True), datetime.datetime.now())
@@ -100,7 +121,11 @@ def test_payload_nonce_changes_the_hash_not_the_size(tmp_path: Path) -> None:
 
 
 def test_uploads_measure_end_to_end() -> None:
-    """Real servers, real app, small files: every path stores the bytes sent, the rows add up."""
+    """Real servers, real app, small files: every path stores the bytes sent, the rows add up.
+
+    ``measure`` raises if any stored file's hash differs from what was sent, if
+    /large never records its file, or if a cut-off upload leaves anything.
+    """
     from benchmarks import uploads
 
     results = {
@@ -114,7 +139,7 @@ def test_uploads_measure_end_to_end() -> None:
         "reflex /large",
         "4× 1 MiB bare form()",
         "4× 1 MiB reflex buffered",
-        "cancelled 1 GiB on /large: time to no partial file",
+        "cancelled 6 MiB on /large: time to no partial file",
     ]
     buffered = results["reflex buffered"]
     assert buffered.measured and buffered.extra["anchor"] == "bare form()"
@@ -122,4 +147,10 @@ def test_uploads_measure_end_to_end() -> None:
     assert buffered.extra["rss_growth_mib"] is not None
     assert results["4× 1 MiB reflex buffered"].extra["errors"] == 0
     assert results["4× 1 MiB bare form()"].extra["errors"] == 0
-    assert not results["reflex /large"].measured
+    large = results["reflex /large"]
+    assert large.measured and large.extra["anchor"] == "bare streaming"
+    assert large.extra["ratio_to_anchor"] > 0 and large.extra["ratio_to_disk"] > 0
+    assert large.extra["rss_growth_mib"] is not None
+    cancelled = results["cancelled 6 MiB on /large: time to no partial file"]
+    assert len(cancelled.seconds) == 1 and 0 < cancelled.seconds[0] < 60
+    assert "path" not in cancelled.extra
