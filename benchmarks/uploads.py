@@ -274,6 +274,10 @@ def _concurrent(
     errors: dict[str, int] = dict.fromkeys(targets, 0)
     rss: dict[str, list[int]] = {name: [] for name in targets}
     limits = httpx.Limits(max_connections=uploads, max_keepalive_connections=uploads)
+    # One client token per upload, as 32 users would have: Reflex runs a token's events one
+    # at a time, so a shared token would queue the handlers behind each other. The same
+    # tokens serve every round, so the warm-up round creates their states.
+    tokens = [str(uuid.uuid4()) for _ in range(uploads)]
     with httpx.Client(timeout=600, limits=limits) as client:
         for round_number in range(1 + runs):
             for name, target in targets.items():
@@ -283,6 +287,7 @@ def _concurrent(
 
                 def one(index: int, target: Target = target, bodies: list[bytes] = bodies) -> bool:
                     body, headers = multipart(iter([bodies[index]]), each, f"c{index}.pdf")
+                    headers["Reflex-Client-Token"] = tokens[index]
                     try:
                         target.post(client, body, headers)
                     except (httpx.HTTPError, RuntimeError):
