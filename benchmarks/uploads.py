@@ -341,6 +341,10 @@ def measure(size: int, runs: int, uploads: int, each: int) -> list[Result]:
             "REFLEX_DB_URL": f"sqlite:///{scratch / 'bench.db'}",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_SKIP_COMPILE": "true",
+            # Reflex's disk state manager lists and stats every saved state in this directory
+            # each time it flushes (often, under load); the checkout's own .states holds
+            # thousands left by test runs, which a deployed server would not carry.
+            "REFLEX_STATES_WORKDIR": str(scratch / "states"),
         }
         _migrate(app_env)
         payload = Payload.create(scratch, size)
