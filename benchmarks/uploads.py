@@ -311,6 +311,10 @@ def _concurrent(
     errors: dict[str, int] = dict.fromkeys(targets, 0)
     rss: dict[str, list[int]] = {name: [] for name in targets}
     limits = httpx.Limits(max_connections=uploads, max_keepalive_connections=uploads)
+    # One client token per upload, as 32 users would have: Reflex runs a token's events one
+    # at a time, so a shared token would queue the handlers behind each other. The same
+    # tokens serve every round, so the warm-up round creates their states.
+    tokens = [str(uuid.uuid4()) for _ in range(uploads)]
     with httpx.Client(timeout=600, limits=limits) as client:
         for round_number in range(1 + runs):
             for name, target in targets.items():
@@ -321,6 +325,7 @@ def _concurrent(
                 def one(index: int, target: Target = target, bodies: list[bytes] = bodies) -> bool:
                     name = f"c{index}.pdf"
                     body, headers = multipart(iter([bodies[index]]), each, name)
+                    headers["Reflex-Client-Token"] = tokens[index]
                     try:
                         target.post(client, body, headers, name)
                     except (httpx.HTTPError, RuntimeError):
@@ -431,6 +436,10 @@ def measure(size: int, runs: int, uploads: int, each: int) -> list[Result]:
             "REFLEX_DB_URL": f"sqlite:///{database}",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_SKIP_COMPILE": "true",
+            # Reflex's disk state manager lists and stats every saved state in this directory
+            # each time it flushes (often, under load); the checkout's own .states holds
+            # thousands left by test runs, which a deployed server would not carry.
+            "REFLEX_STATES_WORKDIR": str(scratch / "states"),
         }
         _migrate(app_env)
         payload = Payload.create(scratch, size)
