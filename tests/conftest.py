@@ -29,6 +29,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["REFLEX_UPLOADED_FILES_DIR"] = str(uploads)
     os.environ["REFLEX_DB_URL"] = f"sqlite:///{_session_dir / 'test.db'}"
     os.environ["REFLEX_TELEMETRY_ENABLED"] = "false"
+    # Reflex's disk state manager rescans its folder on every write: test runs must not
+    # leave thousands of client states in the checkout's .states/ for `make run` to carry.
+    os.environ["REFLEX_STATES_WORKDIR"] = str(_session_dir / "states")
     # The test frontend listens on a random port, so its origin is not known
     # in advance; rxconfig.py keeps the explicit list for real runs.
     os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = "*"
