@@ -22,11 +22,8 @@ from upload_demo.upload_state import UploadPageState, report_refusal
 #: Every page State with an upload handler, by the handler's name in the
 #: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
 UPLOAD_STATES: dict[str, type[UploadPageState]] = {
-    **{
-        format_event_handler(state.handle_upload): state
-        for state in (ImagesState, VideoState, RestrictedState, OneStepState)
-    },
-    format_event_handler(LargeState.handle_chunks): LargeState,
+    format_event_handler(state.upload_handler()): state
+    for state in (ImagesState, VideoState, RestrictedState, OneStepState, LargeState)
 }
 
 

@@ -86,8 +86,6 @@ class UploadPageState(rx.State, mixin=True):
 
     policy: ClassVar[UploadPolicy]
     upload_id: ClassVar[str]
-    #: Whether the page streams its upload in chunks (``StreamingUploadPageState``).
-    streaming: ClassVar[bool] = False
     #: How many recent files the page lists.
     items_limit: ClassVar[int] = 60
 
@@ -160,8 +158,22 @@ class UploadPageState(rx.State, mixin=True):
         await self._refresh_items()
 
     async def _refresh_items(self) -> None:
-        rows = await asyncio.to_thread(records.newest, self.policy.page, self.items_limit)
-        self.items = [from_record(row) for row in rows]
+        self.items = await self._newest_items()
+
+    @classmethod
+    async def _newest_items(cls) -> list[FileView]:
+        rows = await asyncio.to_thread(records.newest, cls.policy.page, cls.items_limit)
+        return [from_record(row) for row in rows]
+
+    @classmethod
+    def upload_handler(cls) -> Any:
+        """The handler the upload request runs: the guard knows the page by its name."""
+        return cls.handle_upload
+
+    @classmethod
+    def send_files(cls, attempt: Any, **options: Any) -> Any:
+        """The event that sends the dropzone's files to ``upload_handler``."""
+        return cls.handle_upload(rx.upload_files(**options), attempt)
 
     # --- the upload itself --------------------------------------------------
 
@@ -300,7 +312,15 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
     as they arrive (see chunked.py), so a file's size costs no memory.
     """
 
-    streaming: ClassVar[bool] = True
+    @classmethod
+    def upload_handler(cls) -> Any:
+        """The streaming handler, not the buffered one."""
+        return cls.handle_chunks
+
+    @classmethod
+    def send_files(cls, attempt: Any, **options: Any) -> Any:
+        """The files as chunks, through ``rx.upload_files_chunk``."""
+        return cls.handle_chunks(rx.upload_files_chunk(**options), attempt)
 
     @rx.event(background=True)
     async def handle_chunks(self, chunk_iter: rx.UploadChunkIterator, attempt: int = 0) -> Any:
@@ -317,11 +337,13 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
         outcomes = await chunked.receive(
             chunk_iter, self.policy, Path(rx.get_upload_dir()), _INGEST_POOL
         )
+        # Read before taking the state's lock, which other events of this tab wait on.
+        items = await self._newest_items()
         async with self:
             if attempt and attempt != self.attempt:
                 return None
             self._finish(outcomes, sum(o.size for o in outcomes))
-            await self._refresh_items()
+            self.items = items
         return rx.clear_selected_files(self.upload_id)
 
 

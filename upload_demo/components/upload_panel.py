@@ -32,9 +32,9 @@ def _rejection_records(records: Any) -> Any:
 def start_upload(state: State) -> list[Any]:
     """The event chain that sends a dropzone's files: reset the panel, then upload.
 
-    A streaming page's State (``streaming``) gets its files as chunks through
-    ``rx.upload_files_chunk``, everything else being the same. Both events
-    carry the same new attempt number (see upload_state), and the
+    The page's State says how its files are sent (``send_files``: whole,
+    or as chunks on a streaming page), everything else being the same. Both
+    events carry the same new attempt number (see upload_state), and the
     request names it in a header too, so the upload guard's refusal finds it.
     """
     attempt = state.attempt + 1
@@ -43,11 +43,7 @@ def start_upload(state: State) -> list[Any]:
         "on_upload_progress": state.on_progress,
         "extra_headers": {ATTEMPT_HEADER: attempt.to_string()},
     }
-    if state.streaming:
-        send = state.handle_chunks(rx.upload_files_chunk(**options), attempt)  # type: ignore[attr-defined]
-    else:
-        send = state.handle_upload(rx.upload_files(**options), attempt)
-    return [state.begin_upload(attempt), send]
+    return [state.begin_upload(attempt), state.send_files(attempt, **options)]
 
 
 def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False) -> rx.Component:
