@@ -211,7 +211,7 @@ def _mb_per_s(size: int, seconds: list[float]) -> dict[str, float]:
 def _migrate(env: dict[str, str]) -> None:
     """Create the app's tables in the benchmark's own database."""
     subprocess.run(
-        [sys.executable, "-c", "import reflex as rx; rx.Model.migrate()"],
+        [sys.executable, "-m", "reflex", "db", "migrate"],
         cwd=ROOT,
         env={**os.environ, **env},
         check=True,

@@ -36,11 +36,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # in advance; rxconfig.py keeps the explicit list for real runs.
     os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = "*"
 
-    import reflex as rx
+    from reflex import model
     from reflex_base.config import reload_config
 
     reload_config()
-    rx.Model.migrate()
+    model.migrate()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

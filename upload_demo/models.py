@@ -1,10 +1,17 @@
-"""Database tables. The file on disk and its row here exist together or not at all."""
+"""Database tables. The file on disk and its row here exist together or not at all.
+
+Plain ``sqlmodel.SQLModel`` tables (``rx.Model`` is deprecated since Reflex 0.9.2).
+Reflex's migrations read ``SQLModel.metadata``, which every such table joins;
+registering the table with ``rx.ModelRegistry`` as well would make Reflex merge
+that metadata with itself and warn on every start.
+"""
 
 from __future__ import annotations
 
 import datetime
+import unicodedata
+from typing import Any
 
-import reflex as rx
 import sqlalchemy
 import sqlmodel
 
@@ -13,17 +20,32 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-class StoredFile(rx.Model, table=True):
+def fold_name(name: str) -> str:
+    """A file name as the library compares it: without case or accents ("Äpfel" is "apfel").
+
+    Folding in Python rather than with SQL's ``lower()`` gives every database
+    the same answer (SQLite's ``lower()`` folds ASCII letters only), and a
+    plain column index serves the sort, which Alembic can reflect and compare.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare.casefold())
+
+
+def _fold_inserted_name(context: Any) -> str:
+    """Core inserts (bulk ``insert(StoredFile)``) that leave ``name_key`` out."""
+    return fold_name(context.get_current_parameters()["original_name"])
+
+
+class StoredFile(sqlmodel.SQLModel, table=True):
     """One stored upload. The user's file name lives here only, never on disk."""
 
-    # The library sorts by name case-insensitively; this expression index serves it.
-    __table_args__ = (
-        sqlalchemy.Index(
-            "ix_storedfile_original_name_lower", sqlalchemy.text("lower(original_name)")
-        ),
-    )
-
+    id: int | None = sqlmodel.Field(default=None, primary_key=True)
     original_name: str
+    # original_name folded (fold_name), for search and sort; derived on every write.
+    name_key: str = sqlmodel.Field(
+        default="", index=True, sa_column_kwargs={"default": _fold_inserted_name}
+    )
     stored_name: str = sqlmodel.Field(unique=True)
     kind: str = sqlmodel.Field(index=True)
     content_type: str
@@ -41,3 +63,10 @@ class StoredFile(rx.Model, table=True):
     # A derived file beside the original in the upload dir (image thumbnail or video
     # poster); it lives and dies with this row.
     preview_name: str | None = None
+
+
+@sqlalchemy.event.listens_for(StoredFile, "before_insert")
+@sqlalchemy.event.listens_for(StoredFile, "before_update")
+def _fold_before_write(mapper: Any, connection: Any, target: StoredFile) -> None:
+    """ORM writes: the instance always carries a ``name_key`` (its default), so set it."""
+    target.name_key = fold_name(target.original_name)

@@ -11,7 +11,7 @@ import reflex as rx
 import sqlmodel
 
 from upload_demo import storage
-from upload_demo.models import StoredFile
+from upload_demo.models import StoredFile, fold_name
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +84,15 @@ def totals_by_page() -> dict[str, tuple[int, int]]:
 # --- the library: filtered, sorted, paginated in the database ----------------
 
 #: Sort keys the library offers, each with a tie-breaker on id so pages never overlap.
-#: Names sort by lower(original_name) (an expression index serves it); SQLite's
-#: lower() folds ASCII letters only, PostgreSQL's folds every letter.
+#: Names sort and match by their folded form (models.fold_name, an indexed column), so
+#: every database orders "Äpfel" and "apfel" the same way.
 SORTS: dict[str, tuple[Any, ...]] = {
     "newest": (StoredFile.created_at.desc(), StoredFile.id.desc()),
     "oldest": (StoredFile.created_at.asc(), StoredFile.id.asc()),
     "largest": (StoredFile.size.desc(), StoredFile.id.desc()),
     "smallest": (StoredFile.size.asc(), StoredFile.id.asc()),
-    "name": (sqlmodel.func.lower(StoredFile.original_name).asc(), StoredFile.id.asc()),
-    "name-desc": (sqlmodel.func.lower(StoredFile.original_name).desc(), StoredFile.id.desc()),
+    "name": (StoredFile.name_key.asc(), StoredFile.id.asc()),
+    "name-desc": (StoredFile.name_key.desc(), StoredFile.id.desc()),
 }
 
 DEFAULT_SORT = "newest"
@@ -132,7 +132,8 @@ def _conditions(where: LibraryFilter) -> list[Any]:
     if where.page:
         conditions.append(StoredFile.source_page == where.page)
     if where.search:
-        conditions.append(StoredFile.original_name.ilike(like_pattern(where.search), escape="\\"))
+        pattern = like_pattern(fold_name(where.search))
+        conditions.append(StoredFile.name_key.like(pattern, escape="\\"))
     return conditions
 
 

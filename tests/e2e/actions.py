@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import reflex as rx
+import sqlmodel
 from playwright.sync_api import Page, expect
 
 from upload_demo.models import StoredFile
@@ -102,7 +103,9 @@ def expect_status(page: Page, text: str) -> None:
 def records_named(name: str) -> list[StoredFile]:
     """Rows whose original name is ``name``."""
     with rx.session() as session:
-        return list(session.exec(StoredFile.select().where(StoredFile.original_name == name)).all())
+        return list(
+            session.exec(sqlmodel.select(StoredFile).where(StoredFile.original_name == name)).all()
+        )
 
 
 def stored_files(upload_dir: Path) -> set[str]:

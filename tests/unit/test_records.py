@@ -95,6 +95,28 @@ def test_search_is_a_case_insensitive_substring_with_literal_wildcards(tmp_path:
     assert found("nothing like it") == []
 
 
+def test_search_and_sort_ignore_case_and_accents_of_every_letter(tmp_path: Path) -> None:
+    policy = new_policy()
+    files = ["Zebra.png", "äpfel.png", "ÄRGER.png", "Straße.png", "ÉTÉ.png"]
+    ingest(policy, tmp_path, [(name, png()) for name in files])
+
+    def found(text: str) -> list[str]:
+        return sorted(names(everything(policy, search=text)))
+
+    assert found("ÄPFEL") == ["äpfel.png"]
+    assert found("ärger") == ["ÄRGER.png"]
+    assert found("STRASSE") == ["Straße.png"]
+    assert found("été") == ["ÉTÉ.png"]
+    assert found("apfel") == ["äpfel.png"]
+    assert names(everything(policy, sort="name")) == [
+        "äpfel.png",
+        "ÄRGER.png",
+        "ÉTÉ.png",
+        "Straße.png",
+        "Zebra.png",
+    ]
+
+
 def test_like_pattern_escapes() -> None:
     assert records.like_pattern("a%b_c\\d") == "%a\\%b\\_c\\\\d%"
 
@@ -254,7 +276,7 @@ def test_ten_thousand_rows_page_correctly(bulk_rows: tuple[str, list[dict]]) -> 
     [
         ("newest", "ix_storedfile_created_at"),
         ("largest", "ix_storedfile_size"),
-        ("name", "ix_storedfile_original_name_lower"),
+        ("name", "ix_storedfile_name_key"),
     ],
 )
 def test_sorts_walk_an_index_instead_of_sorting(sort: str, index: str) -> None:
