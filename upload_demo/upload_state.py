@@ -122,8 +122,12 @@ class UploadPageState(rx.State, mixin=True):
         if self.status == "idle":
             return "No upload yet."
         if self.total <= 0:
+            if self.status == "cancelled":
+                return "Cancelled before the browser reported any bytes sent."
             return "Starting…"
         sent = f"{self.percent}% · {human_bytes(self.loaded)} of {human_bytes(self.total)}"
+        if self.status == "cancelled":
+            return f"Cancelled at {sent}"
         elapsed = self.last_progress_at - self.started_at
         if self.status != "uploading" or elapsed <= 0 or self.loaded <= 0:
             return sent
@@ -208,8 +212,13 @@ class UploadPageState(rx.State, mixin=True):
 
     @rx.event
     def on_progress(self, progress: dict[str, Any]) -> None:
-        """Progress from the browser; late events after the end are ignored."""
-        if self.status != "uploading":
+        """Progress from the browser, also after a Cancel: it says how far the upload got.
+
+        The browser sends no progress once the request is aborted, so an event
+        reaching a cancelled upload was on its way before the abort. A finished
+        upload keeps the figures of its full request.
+        """
+        if self.status not in ("uploading", "cancelled"):
             return
         self.loaded = int(progress.get("loaded", 0))
         self.total = int(progress.get("total", 0))

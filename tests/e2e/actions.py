@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import reflex as rx
 import sqlmodel
-from playwright.sync_api import Page, expect
+from playwright.sync_api import CDPSession, Page, Request, expect
 
 from upload_demo.models import StoredFile
 
@@ -59,10 +60,19 @@ def drop_files(page: Page, files: list[tuple[str, bytes, str]]) -> None:
     zone.dispatch_event("drop", {"dataTransfer": transfer})
 
 
-def throttle_uploads(page: Page, bytes_per_second: int) -> None:
-    """Slow the browser's uploads (Chrome DevTools network emulation)."""
+def throttle_uploads(page: Page, bytes_per_second: int) -> CDPSession:
+    """Slow the browser's uploads (Chrome DevTools network emulation); -1 lifts the limit.
+
+    Returns the DevTools session: call ``set_upload_speed`` on it to change the limit.
+    """
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
+    set_upload_speed(cdp, bytes_per_second)
+    return cdp
+
+
+def set_upload_speed(cdp: CDPSession, bytes_per_second: int) -> None:
+    """Change the upload limit of a session made by ``throttle_uploads``."""
     cdp.send(
         "Network.emulateNetworkConditions",
         {
@@ -74,23 +84,67 @@ def throttle_uploads(page: Page, bytes_per_second: int) -> None:
     )
 
 
-def cancel_throttled_upload(
-    page: Page, upload_dir: Path, path: Path, *, press_upload: bool = True
-) -> None:
-    """Start a slowed-down upload of ``path``, Cancel it mid-way, prove nothing was kept."""
-    before = stored_files(upload_dir)
-    throttle_uploads(page, 128 * 1024)
+def is_upload_request(request: Request) -> bool:
+    """The request that carries an upload's files to Reflex's ``/_upload``."""
+    return request.method == "POST" and urlparse(request.url).path.endswith("/_upload")
+
+
+def _start_throttled_upload(page: Page, path: Path, *, press_upload: bool) -> CDPSession:
+    """Choose ``path`` and let it crawl at 128 KiB/s until it has visibly started."""
+    cdp = throttle_uploads(page, 128 * 1024)
     choose_files(page, [path])
     if press_upload:
         page.get_by_role("button", name="Upload").click()
         expect(page.get_by_role("button", name="Upload")).to_be_disabled()
-    cancel = page.get_by_role("button", name="Cancel")
     expect(page.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d*% · .* left"))
-    cancel.click()
+    return cdp
+
+
+def cancel_throttled_upload(
+    page: Page, upload_dir: Path, path: Path, *, press_upload: bool = True
+) -> None:
+    """Cancel a slowed-down upload of ``path`` mid-way: the request is aborted, nothing kept.
+
+    After the Cancel the throttle is lifted, so a request that was still open would
+    deliver the rest of its body at once; nothing may be stored even then.
+    """
+    before = stored_files(upload_dir)
+    cdp = _start_throttled_upload(page, path, press_upload=press_upload)
+    cancel = page.get_by_role("button", name="Cancel")
+    with page.expect_event("requestfailed", predicate=is_upload_request, timeout=10_000) as aborted:
+        cancel.click()
+    assert aborted.value.failure, "the upload request was not aborted"
     expect_status(page, "Cancelled: nothing was stored")
+    expect(page.locator(".progress-text")).to_contain_text(
+        re.compile(r"^Cancelled at \d+% · .+ of .+$")
+    )
     expect(cancel).to_be_disabled()
-    # Give a late handler every chance to store something, then look.
-    page.wait_for_timeout(1500)
+    set_upload_speed(cdp, -1)
+    # Unthrottled, a 3 MB body arrives in milliseconds: give a handler that got it
+    # two watcher intervals to store something, then look.
+    page.wait_for_timeout(2000)
+    assert records_named(path.name) == []
+    assert stored_files(upload_dir) == before
+
+
+def cancel_too_late_to_abort(
+    page: Page, upload_dir: Path, path: Path, *, press_upload: bool = True
+) -> None:
+    """A Cancel that cannot stop the request (its bytes all arrive): still nothing stored.
+
+    The browser's abort is disabled, as if Cancel came once the body was sent:
+    the handler runs to its end, and must see the cancelled upload and keep nothing.
+    """
+    before = stored_files(upload_dir)
+    cdp = _start_throttled_upload(page, path, press_upload=press_upload)
+    page.evaluate("AbortController.prototype.abort = function () {}")
+    with page.expect_event("requestfinished", predicate=is_upload_request) as finished:
+        page.get_by_role("button", name="Cancel").click()
+        expect_status(page, "Cancelled: nothing was stored")
+        set_upload_speed(cdp, -1)
+    response = finished.value.response()
+    assert response is not None and response.ok, "the handler did not run to its end"
+    expect_status(page, "Cancelled: nothing was stored")
     assert records_named(path.name) == []
     assert stored_files(upload_dir) == before
 

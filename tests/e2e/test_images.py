@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Error, Page, expect
 from tests import samples
 from tests.e2e.actions import (
     cancel_throttled_upload,
+    cancel_too_late_to_abort,
     choose_files,
     drop_files,
     expect_status,
@@ -157,6 +158,15 @@ def test_cancel_during_throttled_upload_stores_nothing(
     big.write_bytes(samples.noisy_png(3_000_000, seed=2301))
     open_page(page, frontend_url, "/images")
     cancel_throttled_upload(page, upload_dir, big)
+
+
+def test_cancel_after_the_bytes_arrived_stores_nothing(
+    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "late-cancelled.png"
+    big.write_bytes(samples.noisy_png(3_000_000, seed=2302))
+    open_page(page, frontend_url, "/images")
+    cancel_too_late_to_abort(page, upload_dir, big)
 
 
 def test_failed_request_is_shown(page: Page, frontend_url: str, tmp_path: Path) -> None:
