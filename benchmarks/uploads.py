@@ -436,6 +436,9 @@ def measure(size: int, runs: int, uploads: int, each: int) -> list[Result]:
             "REFLEX_DB_URL": f"sqlite:///{database}",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_SKIP_COMPILE": "true",
+            # The app compiles its pages on start-up (with this process's raised limits):
+            # into a folder of its own, never the checkout's .web that `make run` serves.
+            "REFLEX_WEB_WORKDIR": str(scratch / "web"),
             # Reflex's disk state manager lists and stats every saved state in this directory
             # each time it flushes (often, under load); the checkout's own .states holds
             # thousands left by test runs, which a deployed server would not carry.

@@ -1,7 +1,8 @@
 """Every page as a person sees it, after the other E2E tests have filled it.
 
-Each page must render without console errors, and every picture on it (thumbnails
-are lazy-loaded, so the page is scrolled through first) must load. The PNGs go to
+Each page must render without console errors, every picture on it (thumbnails
+are lazy-loaded, so the page is scrolled through first) must load, and an
+upload page must state its policy's limits. The PNGs go to
 the pytest temp dir, or to assets/screenshots/ (used by the README) with
 UPDATE_SCREENSHOTS=1.
 """
@@ -16,6 +17,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.conftest import ROOT
 from tests.e2e.actions import open_page
+from upload_demo.policy import BY_PAGE
 
 PAGES = ["/", "/images", "/video", "/restricted", "/one-step", "/large", "/library"]
 
@@ -59,6 +61,8 @@ def test_page_renders_cleanly(
         expect(page.locator(".library-row").first).to_be_visible()
     else:
         open_page(page, frontend_url, route)
+        # What the page says it takes is what its policy enforces (not a build's leftovers).
+        expect(page.locator(".limits")).to_have_text(BY_PAGE[route.strip("/")].limits_text)
     page.wait_for_load_state("networkidle")
     _load_every_image(page)
     target = (

@@ -12,6 +12,7 @@ import pytest
 from benchmarks import __main__ as runner
 from benchmarks import registry
 from benchmarks.registry import Options, Result
+from tests.conftest import ROOT
 
 
 def test_thumbnail_benchmark_is_registered() -> None:
@@ -120,6 +121,18 @@ def test_payload_nonce_changes_the_hash_not_the_size(tmp_path: Path) -> None:
     assert len(b"".join(payload.chunks(a, 1000))) == 1000
 
 
+def _web_tree() -> dict[str, int]:
+    """Every file Reflex compiles into the checkout's .web (its packages aside), by mtime."""
+    web = ROOT / ".web"
+    if not web.exists():
+        return {}
+    return {
+        str(path.relative_to(web)): path.stat().st_mtime_ns
+        for path in web.rglob("*")
+        if path.is_file() and "node_modules" not in path.relative_to(web).parts
+    }
+
+
 def test_uploads_measure_end_to_end() -> None:
     """Real servers, real app, small files: every path stores the bytes sent, the rows add up.
 
@@ -128,9 +141,12 @@ def test_uploads_measure_end_to_end() -> None:
     """
     from benchmarks import uploads
 
+    web_before = _web_tree()
     results = {
         r.case: r for r in uploads.measure(6 * uploads.MiB, runs=1, uploads=4, each=uploads.MiB)
     }
+    # The benchmark app (limits raised) compiled elsewhere: a running app would serve this.
+    assert _web_tree() == web_before
     assert list(results) == [
         "disk",
         "bare form()",
