@@ -64,7 +64,7 @@ endif
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # ---------------------------------------------------------------------------
-.PHONY: help setup setup-dev js-runtime browser run test lint format bench check-files clean distclean
+.PHONY: help setup setup-dev js-runtime browser run test lint format bench check-files lock clean distclean
 
 help:
 	@echo "make run        set up (venv, deps, JS runtime), migrate the database, start reflex run"
@@ -76,6 +76,7 @@ help:
 	@echo "make bench      run the benchmarks (BENCH_ARGS for options)"
 	@echo "make check-files  do stored files and database records match? (CHECK_ARGS=--repair fixes)"
 	@echo "make setup      venv + runtime deps + JS runtime (setup-dev: + test/lint deps)"
+	@echo "make lock       re-pin every dependency from requirements*.txt into requirements*.lock"
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
 	@echo "JS runtime: $(JS_RUNTIME)"
 
@@ -99,14 +100,23 @@ $(PY):
 	  fi; \
 	fi
 
-# Reinstall only when a requirements file changes (stamps live inside .venv).
-$(RUN_STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install -r requirements.txt
+# Installs come from the locks (every transitive dependency pinned), made from the
+# requirements*.txt pins by `make lock`. Reinstall only when a lock changes (stamps
+# live inside .venv).
+$(RUN_STAMP): requirements.lock | $(PY)
+	$(PY) -m pip install -r requirements.lock
 	@touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install -r requirements-dev.txt
+$(DEV_STAMP): requirements.lock requirements-dev.lock | $(PY)
+	$(PY) -m pip install -r requirements-dev.lock
 	@touch $@ $(RUN_STAMP)
+
+# uv comes with the dev lock. The dev lock is constrained by the runtime one, so both
+# install the same runtime versions.
+UV_COMPILE := $(CURDIR)/$(VENV)/bin/uv pip compile --universal --python-version 3.11 --quiet
+lock: $(DEV_STAMP)
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 # --- JavaScript runtime ----------------------------------------------------
 js-runtime:
