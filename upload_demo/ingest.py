@@ -173,13 +173,14 @@ def keep(
     if existing is not None:
         return _duplicate(name, existing)
     info: media.MediaInfo | None = None
-    preview_name = media.preview_name(received.staged.name, file_type.kind)
+    preview_name = media.preview_name(received.staged.name, file_type)
     with contextlib.ExitStack() as stack:
         preview = None
         if preview_name is not None:
             preview = stack.enter_context(storage.staging(directory, preview_name))
             with preview.writer() as out:
-                info = media.inspect(received.staged.path, file_type, policy.types, out)
+                allowed = [t for t in media.PILLOW_FORMATS if policy.accepts(t)]
+                info = media.inspect(received.staged.path, file_type, allowed, out)
         _publish(received.staged, preview, directory)
         return _record(name, received, file_type, policy, info, preview_name, directory)
 

@@ -455,7 +455,7 @@ def test_text_named_mp4_is_refused_before_storage(tmp_path: Path) -> None:
     t = tag()
     text = f"not a video {t}\n".encode() * 30
     outcomes = ingest_batch([item(f"movie-{t}.mp4", text)], policy.VIDEO, tmp_path)
-    assert outcomes[0].message == "unrecognised content, expected MP4, WebM, QuickTime or Ogg"
+    assert outcomes[0].message == "the content is plain text, expected MP4, WebM, QuickTime or Ogg"
     assert os.listdir(tmp_path) == []
 
 
