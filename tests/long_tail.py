@@ -27,14 +27,13 @@ def zip_bytes() -> bytes:
     return out.getvalue()
 
 
-def tar_bytes(compression: str = "") -> bytes:
-    """A tar archive holding one text file; ``compression`` "gz" makes a .tar.gz."""
+def tar_bytes(gzip: bool = False) -> bytes:
+    """A tar archive holding one text file; gzipped, a .tar.gz."""
     data = f"hello {_marker()}\n".encode()
     info = tarfile.TarInfo("notes.txt")
     info.size = len(data)
     out = io.BytesIO()
-    mode = f"w:{compression}" if compression else "w"
-    with tarfile.open(fileobj=out, mode=mode) as archive:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=out, mode="w:gz" if gzip else "w") as archive:
         archive.addfile(info, io.BytesIO(data))
     return out.getvalue()
 

@@ -70,7 +70,7 @@ def test_an_svg_claiming_to_be_png_is_not_stored_as_html(
 
 LONG_TAIL: list[tuple[str, Callable[[], bytes], str, str, str]] = [
     ("backup.zip", long_tail.zip_bytes, "archive", "application/zip", ".zip"),
-    ("site.tar.gz", lambda: long_tail.tar_bytes("gz"), "archive", "application/gzip", ".gz"),
+    ("site.tar.gz", lambda: long_tail.tar_bytes(gzip=True), "archive", "application/gzip", ".gz"),
     ("song.mp3", long_tail.mp3_bytes, "audio", "audio/mpeg", ".mp3"),
     ("film.mkv", long_tail.mkv_bytes, "video", "video/x-matroska", ".mkv"),
     ("disk.iso", long_tail.iso_bytes, "archive", "application/x-iso9660-image", ".iso"),

@@ -165,7 +165,13 @@ def test_text_with_atom_names_at_offset_4_is_not_quicktime(
     ("make", "label", "kind", "mime", "extension"),
     [
         (long_tail.zip_bytes, "ZIP archive", "archive", "application/zip", ".zip"),
-        (lambda: long_tail.tar_bytes("gz"), "gzip archive", "archive", "application/gzip", ".gz"),
+        (
+            lambda: long_tail.tar_bytes(gzip=True),
+            "gzip archive",
+            "archive",
+            "application/gzip",
+            ".gz",
+        ),
         (long_tail.tar_bytes, "tar archive", "archive", "application/x-tar", ".tar"),
         (
             long_tail.iso_bytes,

@@ -144,7 +144,7 @@ def test_restricted_refuses_svg_naming_it() -> None:
     ("make", "mime"),
     [
         (long_tail.zip_bytes, "application/zip"),
-        (lambda: long_tail.tar_bytes("gz"), "application/gzip"),
+        (lambda: long_tail.tar_bytes(gzip=True), "application/gzip"),
         (long_tail.iso_bytes, "application/x-iso9660-image"),
         (long_tail.mkv_bytes, "video/x-matroska"),
         (long_tail.mp3_bytes, "audio/mpeg"),
