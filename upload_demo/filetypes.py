@@ -5,7 +5,8 @@ what a file is. The types a page may list carry our own ``sniff`` test on the
 first bytes (markup in markup.py); the long tail a drop portal receives
 (archives, disk images, audio, documents) is named by libmagic, the file(1)
 database Debian keeps, through python-magic. The extension a file is stored
-under comes from the type that matched, and is never one a browser runs.
+under comes from the type that matched; for the long tail, never one a
+browser would run.
 """
 
 from __future__ import annotations
@@ -240,8 +241,8 @@ def identify(head: bytes) -> FileType:
 
     Only the head is judged, never the whole file: the type, and so the
     stored name, must be known before the bytes are written, and active
-    content refused at its first bytes. HEAD_SIZE covers the signatures that
-    sit furthest in (ISO 9660 at 32 769, tar at 257).
+    content refused at its first bytes. HEAD_SIZE reaches the signatures of
+    what people move that sit furthest in (ISO 9660 at 32 769, tar at 257).
     """
     if not head:
         return UNKNOWN
