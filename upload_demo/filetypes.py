@@ -161,6 +161,14 @@ KNOWN_TYPES: tuple[FileType, ...] = (
     OGG,
 )
 
+#: What a file of our video types is when it turns out to hold only sound.
+AUDIO_IN: dict[FileType, FileType] = {
+    MP4: FileType("MP4 audio", "audio", "audio/mp4", (".m4a",)),
+    QUICKTIME: FileType("MP4 audio", "audio", "audio/mp4", (".m4a",)),
+    WEBM: FileType("WebM audio", "audio", "audio/webm", (".weba",)),
+    OGG: FileType("Ogg audio", "audio", "audio/ogg", (".oga", ".ogg", ".opus")),
+}
+
 #: What a browser would run as part of this site if it were served from it.
 ACTIVE_CONTENT: tuple[FileType, ...] = (HTML, SVG, XML, JAVASCRIPT)
 

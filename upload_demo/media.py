@@ -82,6 +82,10 @@ _DECODE_SLOTS = threading.BoundedSemaphore(2)
 _SIDEWAYS_ORIENTATIONS = (5, 6, 7, 8)
 
 
+class AudioOnly(Rejected):
+    """A video container holding sound and no picture: not a video, but maybe a song."""
+
+
 @dataclasses.dataclass(frozen=True)
 class MediaInfo:
     """What decoding found: size as displayed, and for videos duration and codec."""
@@ -307,8 +311,9 @@ def inspect_video(
         if not container.streams:
             raise Rejected(f"not a valid {label} video: the file is truncated or corrupt")
         if not container.streams.video:
-            holds = " (it holds only audio)" if container.streams.audio else ""
-            raise Rejected(f"no video stream in this {label} file{holds}")
+            if container.streams.audio:
+                raise AudioOnly(f"no video stream in this {label} file (it holds only audio)")
+            raise Rejected(f"no video stream in this {label} file")
         stream = container.streams.video[0]
         context = stream.codec_context
         if context is None or context.codec is None:

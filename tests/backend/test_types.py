@@ -4,7 +4,8 @@
 ignores the browser's filter: each is refused naming what it really is, and
 nothing of it is kept. /large (streamed) stores archives, a disk image, audio,
 Matroska, CSV and unknown bytes with their MIME type, kind and a harmless
-extension, and stops active content at its first bytes.
+extension (a song in a video container as audio), and stops active content at
+its first bytes.
 """
 
 from __future__ import annotations
@@ -76,13 +77,15 @@ LONG_TAIL: list[tuple[str, Callable[[], bytes], str, str, str]] = [
     ("disk.iso", long_tail.iso_bytes, "archive", "application/x-iso9660-image", ".iso"),
     ("table.csv", long_tail.csv_bytes, "document", "text/csv", ".csv"),
     ("blob.dat", long_tail.random_bytes, "other", "application/octet-stream", ".bin"),
+    ("voice.ogg", lambda: samples.audio_bytes("ogg"), "audio", "audio/ogg", ".oga"),
+    ("voice.mp4", lambda: samples.audio_bytes("mp4"), "audio", "audio/mp4", ".m4a"),
 ]
 
 
 @pytest.mark.parametrize(
     "batch",
     [LONG_TAIL[:3], LONG_TAIL[3:6], LONG_TAIL[6:]],
-    ids=["zip-tgz-mp3", "mkv-iso-csv", "bin"],
+    ids=["zip-tgz-mp3", "mkv-iso-csv", "bin-ogg-m4a"],
 )
 def test_large_stores_the_long_tail_with_its_mime_and_kind(
     backend_url: str, upload_dir: Path, batch: list[tuple[str, Callable[[], bytes], str, str, str]]
