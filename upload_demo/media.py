@@ -114,7 +114,8 @@ def inspect(
 
     Only our own image and video types are decoded (the long tail, TIFF or
     Matroska, is stored as it is): those are the formats whose decoders we
-    restrict and whose failures we can word.
+    restrict and whose failures we can word, while a Matroska file FFmpeg
+    cannot decode is still a file a drop portal keeps.
     """
     if file_type in PILLOW_FORMATS:
         return inspect_image(path, file_type, allowed, preview)
