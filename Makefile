@@ -64,7 +64,7 @@ endif
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # ---------------------------------------------------------------------------
-.PHONY: help setup setup-dev js-runtime browser run test lint format bench check-files lock clean distclean
+.PHONY: help setup setup-dev libmagic js-runtime browser run test lint format bench check-files lock clean distclean
 
 help:
 	@echo "make run        set up (venv, deps, JS runtime), migrate the database, start reflex run"
@@ -80,9 +80,9 @@ help:
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
 	@echo "JS runtime: $(JS_RUNTIME)"
 
-setup: $(RUN_STAMP) js-runtime
+setup: $(RUN_STAMP) libmagic js-runtime
 
-setup-dev: $(DEV_STAMP) js-runtime
+setup-dev: $(DEV_STAMP) libmagic js-runtime
 
 # --- Python ----------------------------------------------------------------
 $(PY):
@@ -117,6 +117,20 @@ UV_COMPILE := $(CURDIR)/$(VENV)/bin/uv pip compile --universal --python-version 
 lock: $(DEV_STAMP)
 	$(UV_COMPILE) requirements.txt -o requirements.lock
 	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
+
+# --- libmagic ----------------------------------------------------------------
+# python-magic finds the C library as ctypes does, at import: Debian's libmagic1 when
+# it is missing (root only), else a message saying what to install.
+libmagic:
+	@if ! $(PYTHON) -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("magic"))'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "libmagic is missing: installing libmagic1 with apt-get"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y libmagic1 \
+	      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libmagic1; }; \
+	  else \
+	    echo "error: libmagic is missing; install your distribution's libmagic1 (file-libs on Fedora)" >&2; exit 1; \
+	  fi; \
+	fi
 
 # --- JavaScript runtime ----------------------------------------------------
 js-runtime:
@@ -187,7 +201,7 @@ bench:
 endif
 
 # Exit status 1 when files and records disagree; CHECK_ARGS=--repair fixes them.
-check-files: $(RUN_STAMP)
+check-files: $(RUN_STAMP) libmagic
 	$(PY) -m upload_demo.maintenance check $(CHECK_ARGS)
 
 # Build and test artefacts only: never the database or uploaded files.

@@ -116,9 +116,12 @@ class _File:
             await self._write()
 
     async def _open(self) -> None:
-        """Judge the type by the first bytes, then start the temp file."""
-        self.file_type = self.policy.check_type(bytes(self.head[:HEAD_SIZE]))
-        target = storage.staging(self.directory, storage.new_name(self.file_type.extension))
+        """Judge the type by the head (in the pool: libmagic takes ms), then start the file."""
+        head = bytes(self.head[:HEAD_SIZE])
+        file_type = await asyncio.wrap_future(self._submit(self.policy.check_type, head))
+        self.busy = None
+        self.file_type = file_type
+        target = storage.staging(self.directory, storage.new_name(file_type.extension))
         staged = await asyncio.wrap_future(self._submit(self.stack.enter_context, target))
         self.busy = None
         self.sink = storage.Sink(staged, self.policy.max_file_size)

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 import sqlalchemy.exc
 
-from upload_demo import duplicates, media, records, storage
+from upload_demo import duplicates, filetypes, media, records, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.models import StoredFile
 from upload_demo.policy import Rejected, UploadPolicy
@@ -173,13 +173,22 @@ def keep(
     if existing is not None:
         return _duplicate(name, existing)
     info: media.MediaInfo | None = None
-    preview_name = media.preview_name(received.staged.name, file_type.kind)
+    preview_name = media.preview_name(received.staged.name, file_type)
     with contextlib.ExitStack() as stack:
         preview = None
         if preview_name is not None:
             preview = stack.enter_context(storage.staging(directory, preview_name))
-            with preview.writer() as out:
-                info = media.inspect(received.staged.path, file_type, policy.types, out)
+            try:
+                with preview.writer() as out:
+                    allowed = [t for t in media.PILLOW_FORMATS if policy.accepts(t)]
+                    info = media.inspect(received.staged.path, file_type, allowed, out)
+            except media.AudioOnly:
+                # A song in a video container: refused as a video, kept where audio is taken.
+                audio = filetypes.AUDIO_IN.get(file_type)
+                if audio is None or not policy.accepts(audio):
+                    raise
+                file_type, preview, preview_name = audio, None, None
+                received.staged.name = storage.new_name(audio.extension)
         _publish(received.staged, preview, directory)
         return _record(name, received, file_type, policy, info, preview_name, directory)
 

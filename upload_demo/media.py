@@ -82,6 +82,10 @@ _DECODE_SLOTS = threading.BoundedSemaphore(2)
 _SIDEWAYS_ORIENTATIONS = (5, 6, 7, 8)
 
 
+class AudioOnly(Rejected):
+    """A video container holding sound and no picture: not a video, but maybe a song."""
+
+
 @dataclasses.dataclass(frozen=True)
 class MediaInfo:
     """What decoding found: size as displayed, and for videos duration and codec."""
@@ -92,19 +96,30 @@ class MediaInfo:
     codec: str | None = None
 
 
-def preview_name(stored_name: str, kind: str) -> str | None:
-    """The derived file's name beside ``stored_name``, or None for kinds without one."""
-    suffix = {"image": THUMB_SUFFIX, "video": POSTER_SUFFIX}.get(kind)
-    return None if suffix is None else f"{Path(stored_name).stem}{suffix}"
+def preview_name(stored_name: str, file_type: FileType) -> str | None:
+    """The derived file's name beside ``stored_name``, or None for types we do not decode."""
+    if file_type in PILLOW_FORMATS:
+        suffix = THUMB_SUFFIX
+    elif file_type in DEMUXERS:
+        suffix = POSTER_SUFFIX
+    else:
+        return None
+    return f"{Path(stored_name).stem}{suffix}"
 
 
 def inspect(
     path: Path, file_type: FileType, allowed: Iterable[FileType], preview: BinaryIO
 ) -> MediaInfo | None:
-    """Decode, measure and write the preview of an image or video; None for other kinds."""
-    if file_type.kind == "image":
+    """Decode, measure and write the preview of an image or video; None for other types.
+
+    Only our own image and video types are decoded (the long tail, TIFF or
+    Matroska, is stored as it is): those are the formats whose decoders we
+    restrict and whose failures we can word, while a Matroska file FFmpeg
+    cannot decode is still a file a drop portal keeps.
+    """
+    if file_type in PILLOW_FORMATS:
         return inspect_image(path, file_type, allowed, preview)
-    if file_type.kind == "video":
+    if file_type in DEMUXERS:
         return inspect_video(path, file_type, preview)
     return None
 
@@ -297,8 +312,9 @@ def inspect_video(
         if not container.streams:
             raise Rejected(f"not a valid {label} video: the file is truncated or corrupt")
         if not container.streams.video:
-            holds = " (it holds only audio)" if container.streams.audio else ""
-            raise Rejected(f"no video stream in this {label} file{holds}")
+            if container.streams.audio:
+                raise AudioOnly(f"no video stream in this {label} file (it holds only audio)")
+            raise Rejected(f"no video stream in this {label} file")
         stream = container.streams.video[0]
         context = stream.codec_context
         if context is None or context.codec is None:

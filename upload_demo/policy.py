@@ -27,13 +27,37 @@ def _join_words(words: list[str], last: str = "or") -> str:
 
 @dataclasses.dataclass(frozen=True)
 class UploadPolicy:
-    """What one upload page accepts, per file and per upload."""
+    """What one upload page accepts, per file and per upload.
+
+    A page lists the ``types`` it takes, or takes any type but those it
+    ``refuses`` (react-dropzone cannot say "all but": the browser then lets
+    every file through and the server refuses those by their content).
+    """
 
     page: str
-    types: tuple[FileType, ...]
     max_files: int
     max_file_size: int
     max_total_size: int
+    types: tuple[FileType, ...] = ()
+    refuses: tuple[FileType, ...] = ()
+    #: Why ``refuses`` are refused, for the message a refused file gets.
+    refused_because: str = ""
+
+    def __post_init__(self) -> None:
+        """A page says what it takes or what it refuses, never both or neither."""
+        if bool(self.types) == bool(self.refuses):
+            raise ValueError("a policy lists the types it takes, or the ones it refuses")
+
+    @property
+    def any_type(self) -> bool:
+        """Whether the page takes any type but a few (``refuses``)."""
+        return not self.types
+
+    def accepts(self, file_type: FileType) -> bool:
+        """Whether a file of this type may be stored from this page."""
+        if self.any_type:
+            return file_type not in self.refuses
+        return file_type in self.types
 
     @property
     def multiple(self) -> bool:
@@ -42,13 +66,13 @@ class UploadPolicy:
 
     @property
     def accept(self) -> dict[str, list[str]]:
-        """The ``accept`` map react-dropzone wants: MIME type to extensions."""
+        """The ``accept`` map react-dropzone wants: MIME type to extensions (empty: any)."""
         return {t.mime: list(t.extensions) for t in self.types}
 
     def dropzone_props(self) -> dict[str, Any]:
         """Props for ``rx.upload`` so the browser applies the same limits."""
-        return {
-            "accept": self.accept,
+        props: dict[str, Any] = {"accept": self.accept} if self.accept else {}
+        return props | {
             "max_files": self.max_files,
             "max_size": self.max_file_size,
             "min_size": 1,
@@ -57,14 +81,17 @@ class UploadPolicy:
 
     @property
     def type_names(self) -> str:
-        """'PNG, JPEG, GIF or WebP'."""
+        """'PNG, JPEG, GIF or WebP', or 'any file except HTML, SVG, XML or JavaScript'."""
+        if self.any_type:
+            return f"any file except {_join_words([t.label for t in self.refuses])}"
         return _join_words([t.label for t in self.types])
 
     @property
     def limits_text(self) -> str:
         """The limits in words, as the dropzone shows them."""
         count = "1 file" if self.max_files == 1 else f"up to {self.max_files} files"
-        parts = [self.type_names, count, f"{human_bytes(self.max_file_size)} each"]
+        types = self.type_names[:1].upper() + self.type_names[1:]
+        parts = [types, count, f"{human_bytes(self.max_file_size)} each"]
         if self.max_files > 1:
             parts.append(f"{human_bytes(self.max_total_size)} in all")
         return " · ".join(parts)
@@ -106,10 +133,13 @@ class UploadPolicy:
         if not head:
             raise Rejected("the file is empty")
         found = filetypes.identify(head)
-        if found in self.types:
+        if self.accepts(found):
             return found
+        if self.any_type:
+            why = f" ({self.refused_because})" if self.refused_because else ""
+            raise Rejected(f"the content is {found.label}: this page takes {self.type_names}{why}")
         expected = f"expected {self.type_names}"
-        if found is None:
+        if found is filetypes.UNKNOWN:
             raise Rejected(f"unrecognised content, {expected}")
         raise Rejected(f"the content is {found.label}, {expected}")
 
@@ -172,12 +202,14 @@ ONE_STEP = UploadPolicy(
 GB = 1000 * MB
 
 #: Streamed in chunks, so a file's size costs disk, not memory: 8 GB covers a long
-#: camera video or a disk image, three of them at once. Every type the app can
-#: identify except HTML, so large videos and images still get their poster and
-#: thumbnail; HTML stays on /restricted, where refusing it is the point.
+#: camera video or a disk image, three of them at once. A drop portal takes what
+#: people move (archives, disk images, audio, unknown binaries) but never what a
+#: browser would run from this site; images and videos of our own types are still
+#: decoded, so they get their thumbnail and poster (and a corrupt one is refused).
 LARGE = UploadPolicy(
     page="large",
-    types=tuple(t for t in filetypes.KNOWN_TYPES if t is not filetypes.HTML),
+    refuses=filetypes.ACTIVE_CONTENT,
+    refused_because="active content, which would run as part of this site",
     max_files=3,
     max_file_size=8 * GB,
     max_total_size=16 * GB,

@@ -157,14 +157,14 @@ def first_response_line(backend_url: str, head: bytes, sent_body: bytes, declare
         return sock.makefile("rb").readline()
 
 
-def test_unknown_content_is_stopped_at_its_first_bytes(backend_url: str, upload_dir: Path) -> None:
+def test_active_content_is_stopped_at_its_first_bytes(backend_url: str, upload_dir: Path) -> None:
     """A refusal by type ends the request after 4 MiB of a declared 200 MiB."""
     before = set(os.listdir(upload_dir))
-    name = f"{tag()}-junk.bin"
+    name = f"{tag()}-page.bin"
     body, content_type = client.streamed_multipart([(name, [])])
     opening = next(body)
     head = raw_head(backend_url, content_type)
-    start = opening + b"\0\0junk" + random.Random(2).randbytes(4 * MiB)
+    start = opening + b"<!DOCTYPE html><p>" + random.Random(2).randbytes(4 * MiB)
     line = first_response_line(backend_url, head, start, 200 * MiB)
     assert line.startswith(b"HTTP/1.1 400"), line
     wait_no_temp_files(upload_dir)

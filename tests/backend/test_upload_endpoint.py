@@ -394,7 +394,7 @@ def test_video_handler_refuses_text_named_mp4(backend_url: str, upload_dir: Path
     before, rows_before = listing(upload_dir), row_count()
     text = f"this is not a video {t}\n".encode() * 20
     _, outcomes = upload(backend_url, VideoState, [(f"movie-{t}.mp4", text)])
-    assert_refused(outcomes[0], "unrecognised content, expected MP4, WebM, QuickTime or Ogg")
+    assert_refused(outcomes[0], "the content is plain text, expected MP4, WebM, QuickTime or Ogg")
     assert listing(upload_dir) == before
     assert row_count() == rows_before
 
@@ -480,7 +480,7 @@ def test_text_file_named_mov_is_refused_on_video(backend_url: str, upload_dir: P
     text = f"The freedom of the press {t}.\n".encode() * 20
     before, rows_before = listing(upload_dir), row_count()
     _, outcomes = upload(backend_url, VideoState, [(f"story-{t}.mov", text)])
-    assert_refused(outcomes[0], "unrecognised content, expected MP4, WebM, QuickTime or Ogg")
+    assert_refused(outcomes[0], "the content is plain text, expected MP4, WebM, QuickTime or Ogg")
     assert listing(upload_dir) == before
     assert row_count() == rows_before
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import random
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests import samples
+from tests import long_tail, samples
 from tests.e2e.actions import (
     cancel_throttled_upload,
     choose_files,
@@ -17,6 +18,7 @@ from tests.e2e.actions import (
     records_named,
     stored_files,
 )
+from tests.e2e.test_library import choose, open_library, rows, search
 
 MB = 1_000_000
 
@@ -56,3 +58,36 @@ def test_cancel_under_throttling_leaves_no_partial_file(
     open_page(page, frontend_url, "/large")
     cancel_throttled_upload(page, upload_dir, document)
     assert not any(n.startswith(".partial-") for n in stored_files(upload_dir))
+
+
+def test_the_long_tail_is_stored_and_listed_and_svg_refused(
+    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
+) -> None:
+    t = uuid.uuid4().hex[:8]
+    archive = tmp_path / f"{t}-backup.zip"
+    archive.write_bytes(long_tail.zip_bytes())
+    song = tmp_path / f"{t}-song.mp3"
+    song.write_bytes(long_tail.mp3_bytes())
+    drawing = tmp_path / f"{t}-drawing.svg"
+    drawing.write_bytes(long_tail.svg_bytes())
+    open_page(page, frontend_url, "/large")
+    expect(page.locator(".limits")).to_contain_text("Any file except HTML, SVG, XML or JavaScript")
+    # The browser filters nothing: the server refuses the SVG by its content.
+    choose_files(page, [archive, song, drawing])
+    page.get_by_role("button", name="Upload").click()
+    expect_status(page, "Done: 2 stored, 1 rejected")
+    expect(page.locator(".outcomes")).to_contain_text(
+        "the content is SVG: this page takes any file except HTML, SVG, XML or JavaScript"
+    )
+    assert records_named(drawing.name) == []
+    (zip_row,) = records_named(archive.name)
+    assert (zip_row.kind, zip_row.content_type) == ("archive", "application/zip")
+
+    open_library(page, frontend_url)
+    search(page, t)
+    expect(rows(page)).to_have_count(2)
+    expect(rows(page).filter(has_text=archive.name)).to_contain_text("application/zip")
+    choose(page, "Kind", "audio")
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text(song.name)
+    expect(rows(page).first).to_contain_text("audio/mpeg")

@@ -130,7 +130,8 @@ def test_a_cancelled_upload_leaves_nothing(tmp_path: Path, pool) -> None:
         started = asyncio.Event()
 
         async def chunks() -> AsyncIterator[rx.UploadChunk]:
-            data = pdf(5 * PIECE)
+            # Past the head, so the temp file has been started.
+            data = pdf(filetypes.HEAD_SIZE + 5 * PIECE)
             for offset in range(0, len(data), PIECE):
                 yield rx.UploadChunk(
                     filename=name, offset=offset, content_type="", data=data[offset:][:PIECE]

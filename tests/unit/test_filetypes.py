@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from tests import samples
+from tests import long_tail, samples
 from upload_demo import filetypes
 from upload_demo.filetypes import HEAD_SIZE, identify
 
@@ -65,16 +67,20 @@ def test_real_videos(container: str, expected: filetypes.FileType) -> None:
     assert identify(_head(data)) is expected
 
 
-def test_matroska_that_is_not_webm_is_refused() -> None:
+def test_matroska_that_is_not_webm_is_not_webm() -> None:
     data = samples.video_bytes("matroska", seed=4)
     assert data.startswith(b"\x1a\x45\xdf\xa3")
-    assert identify(_head(data)) is None
+    found = identify(_head(data))
+    assert found is not filetypes.WEBM
+    assert (found.label, found.mime, found.extension) == ("Matroska", "video/x-matroska", ".mkv")
 
 
 @pytest.mark.parametrize("brand", [b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis", b"M4A "])
 def test_iso_brands_that_are_not_video_are_not_mp4(brand: bytes) -> None:
     head = b"\x00\x00\x00\x18ftyp" + brand + b"\x00\x00\x00\x00mif1heic" + b"\x00" * 64
-    assert identify(head) is None
+    found = identify(head)
+    assert found not in filetypes.KNOWN_TYPES
+    assert not found.mime.startswith("video/")
 
 
 @pytest.mark.parametrize("brand", [b"isom", b"mp42", b"avc1", b"M4V "])
@@ -102,25 +108,25 @@ def test_html_with_multibyte_char_cut_at_head_boundary_is_still_html() -> None:
     assert identify(head) is filetypes.HTML
 
 
-def test_binary_with_nul_is_not_html() -> None:
-    assert identify(b"<html>\x00\x01\x02binary") is None
-
-
-def test_invalid_utf8_is_not_html() -> None:
-    assert identify(b"<html>\xff\xfe\xfd</html>") is None
+@pytest.mark.parametrize(
+    "data", [b"<html>\x00\x01\x02binary", b"<html>\xff\xfe\xfd</html>"], ids=["nul", "not-utf8"]
+)
+def test_a_signature_makes_html_whatever_follows(data: bytes) -> None:
+    # As a browser sniffs: only the opening bytes count, not whether the rest decodes.
+    assert identify(data) is filetypes.HTML
 
 
 def test_text_that_is_not_markup() -> None:
-    assert identify(b"just some plain text, no markup") is None
+    assert identify(b"just some plain text, no markup") is filetypes.PLAIN_TEXT
 
 
 @pytest.mark.parametrize(
     "data",
     [b"", b"\x00", b"MZ\x90\x00\x03", b"PK\x03\x04zipfile", b"\x7fELF\x02\x01\x01"],
-    ids=["empty", "nul", "exe", "zip", "elf"],
+    ids=["empty", "nul", "exe-stub", "zip-stub", "elf-stub"],
 )
 def test_unknown_bytes(data: bytes) -> None:
-    assert identify(data) is None
+    assert identify(data) is filetypes.UNKNOWN
 
 
 def test_name_plays_no_part() -> None:
@@ -138,18 +144,83 @@ def test_every_known_type_has_an_extension_and_mime() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"The freedom of the press.\n" * 4, None),
-        (b"Let freedom ring\n", None),
-        (b"ski skip a line\n", None),
+        (b"The freedom of the press.\n" * 4, filetypes.PLAIN_TEXT),
+        (b"Let freedom ring\n", filetypes.PLAIN_TEXT),
+        (b"ski skip a line\n", filetypes.PLAIN_TEXT),
         (b"<h1>free shipping</h1>", filetypes.HTML),
-        (b"<td>free</td>", filetypes.HTML),
+        (b"<td>free</td>", filetypes.PLAIN_TEXT),
         (b"<p> wide screen</p>", filetypes.HTML),
     ],
     ids=["text-free", "text-free-2", "text-skip", "html-free", "html-td", "html-wide"],
 )
 def test_text_with_atom_names_at_offset_4_is_not_quicktime(
-    data: bytes, expected: filetypes.FileType | None
+    data: bytes, expected: filetypes.FileType
 ) -> None:
     # Bytes 4-8 spelling "free", "skip", "wide" ... are not enough: a QuickTime atom
     # starts with a big-endian size, which in text is a nonsense value.
     assert identify(data) is expected
+
+
+@pytest.mark.parametrize(
+    ("make", "label", "kind", "mime", "extension"),
+    [
+        (long_tail.zip_bytes, "ZIP archive", "archive", "application/zip", ".zip"),
+        (
+            lambda: long_tail.tar_bytes(gzip=True),
+            "gzip archive",
+            "archive",
+            "application/gzip",
+            ".gz",
+        ),
+        (long_tail.tar_bytes, "tar archive", "archive", "application/x-tar", ".tar"),
+        (
+            long_tail.iso_bytes,
+            "ISO 9660 disk image",
+            "archive",
+            "application/x-iso9660-image",
+            ".iso",
+        ),
+        (long_tail.mkv_bytes, "Matroska", "video", "video/x-matroska", ".mkv"),
+        (long_tail.mp3_bytes, "MP3", "audio", "audio/mpeg", ".mp3"),
+        (long_tail.csv_bytes, "CSV", "document", "text/csv", ".csv"),
+        (
+            long_tail.random_bytes,
+            "unrecognised content",
+            "other",
+            "application/octet-stream",
+            ".bin",
+        ),
+    ],
+    ids=["zip", "tar.gz", "tar", "iso", "mkv", "mp3", "csv", "random"],
+)
+def test_the_long_tail_is_named_by_libmagic(
+    make: Callable[[], bytes], label: str, kind: str, mime: str, extension: str
+) -> None:
+    found = identify(_head(make()))
+    assert (found.label, found.kind, found.mime, found.extension) == (label, kind, mime, extension)
+    assert found.kind in filetypes.KINDS
+
+
+def test_an_iso_signature_past_the_first_32_kib_is_within_the_head() -> None:
+    data = long_tail.iso_bytes()
+    assert data.index(b"CD001") > 32 * 1024
+    assert identify(_head(data)).mime == "application/x-iso9660-image"
+
+
+def test_javascript_known_to_libmagic_is_javascript() -> None:
+    assert identify(long_tail.javascript_bytes()) is filetypes.JAVASCRIPT
+
+
+def test_a_type_libmagic_names_outside_the_table_keeps_its_mime_as_bin() -> None:
+    elf = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
+    found = identify(elf)
+    assert found.mime not in ("application/octet-stream", "")
+    assert (found.kind, found.extension) == ("other", ".bin")
+
+
+def test_stored_extensions_are_never_ones_a_browser_runs() -> None:
+    runs = {".html", ".htm", ".svg", ".xml", ".xhtml", ".js", ".mjs"}
+    for file_type in filetypes.ACTIVE_CONTENT:
+        assert file_type.extension in runs
+    for make in (long_tail.zip_bytes, long_tail.csv_bytes, long_tail.random_bytes):
+        assert identify(make()).extension not in runs

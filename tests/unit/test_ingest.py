@@ -451,11 +451,31 @@ def test_audio_only_upload_to_video_leaves_nothing(tmp_path: Path) -> None:
     assert rows_named(f"song-{t}.mp4") == []
 
 
+@pytest.mark.parametrize(
+    ("container", "mime", "extension"),
+    [("mp4", "audio/mp4", ".m4a"), ("ogg", "audio/ogg", ".oga"), ("webm", "audio/webm", ".weba")],
+)
+def test_audio_only_upload_to_large_is_kept_as_audio(
+    tmp_path: Path, container: str, mime: str, extension: str
+) -> None:
+    t = tag()
+    data = samples.audio_bytes(container)
+    (outcome,) = ingest_batch([item(f"song-{t}.{container}", data)], policy.LARGE, tmp_path)
+    assert outcome.stored, outcome.message
+    assert outcome.kind == "audio"
+    assert outcome.stored_name.endswith(extension)
+    # The file under its new name only: no poster, no temp file left behind.
+    assert os.listdir(tmp_path) == [outcome.stored_name]
+    assert (tmp_path / outcome.stored_name).read_bytes() == data
+    (row,) = rows_named(f"song-{t}.{container}")
+    assert (row.kind, row.content_type, row.preview_name) == ("audio", mime, None)
+
+
 def test_text_named_mp4_is_refused_before_storage(tmp_path: Path) -> None:
     t = tag()
     text = f"not a video {t}\n".encode() * 30
     outcomes = ingest_batch([item(f"movie-{t}.mp4", text)], policy.VIDEO, tmp_path)
-    assert outcomes[0].message == "unrecognised content, expected MP4, WebM, QuickTime or Ogg"
+    assert outcomes[0].message == "the content is plain text, expected MP4, WebM, QuickTime or Ogg"
     assert os.listdir(tmp_path) == []
 
 

@@ -15,7 +15,7 @@ import av
 import pytest
 from PIL import Image
 
-from tests import samples
+from tests import long_tail, samples
 from tests.conftest import ROOT
 from upload_demo import filetypes, media, policy
 from upload_demo.filetypes import FileType
@@ -426,9 +426,14 @@ def test_video_pixel_limit(tmp_path: Path) -> None:
         probe_video(tmp_path, data, filetypes.WEBM, max_pixels=64 * 48 - 1)
 
 
-def test_dispatch_by_kind(tmp_path: Path) -> None:
+def test_dispatch_by_type(tmp_path: Path) -> None:
     out = io.BytesIO()
     assert media.inspect(write(tmp_path, samples.pdf_bytes()), filetypes.PDF, [], out) is None
+    mkv = long_tail.mkv_bytes()
+    matroska = filetypes.identify(mkv)
+    assert matroska.kind == "video"
+    # A long-tail video is stored as it is: not decoded, no poster.
+    assert media.inspect(write(tmp_path, mkv, "clip.mkv"), matroska, [], out) is None
     assert out.getvalue() == b""
     info = media.inspect(
         write(tmp_path, samples.image_bytes("PNG")), filetypes.PNG, IMAGE_TYPES, out
@@ -437,9 +442,11 @@ def test_dispatch_by_kind(tmp_path: Path) -> None:
 
 
 def test_preview_names() -> None:
-    assert media.preview_name("0123abcd.jpg", "image") == "0123abcd.thumb.webp"
-    assert media.preview_name("0123abcd.mp4", "video") == "0123abcd.poster.jpg"
-    assert media.preview_name("0123abcd.pdf", "document") is None
+    assert media.preview_name("0123abcd.jpg", filetypes.JPEG) == "0123abcd.thumb.webp"
+    assert media.preview_name("0123abcd.mp4", filetypes.MP4) == "0123abcd.poster.jpg"
+    assert media.preview_name("0123abcd.pdf", filetypes.PDF) is None
+    for data in (long_tail.mkv_bytes(), long_tail.mp3_bytes(), long_tail.zip_bytes()):
+        assert media.preview_name("0123abcd.bin", filetypes.identify(data)) is None
 
 
 @pytest.fixture

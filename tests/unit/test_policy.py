@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from tests import samples
+from tests import long_tail, samples
 from upload_demo import filetypes, policy
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.policy import Rejected, UploadPolicy
@@ -15,6 +17,8 @@ from upload_demo.units import human_bytes
 
 POLICIES = [policy.IMAGES, policy.VIDEO, policy.RESTRICTED, policy.ONE_STEP, policy.LARGE]
 POLICY_IDS = [p.page for p in POLICIES]
+STRICT = [p for p in POLICIES if not p.any_type]
+STRICT_IDS = [p.page for p in STRICT]
 
 
 @functools.cache
@@ -27,6 +31,8 @@ def sample_for(file_type: FileType) -> bytes:
         filetypes.WEBP: lambda: samples.image_bytes("WEBP", seed=14),
         filetypes.PDF: lambda: samples.pdf_bytes("policy"),
         filetypes.HTML: lambda: samples.html_bytes("policy"),
+        filetypes.SVG: long_tail.svg_bytes,
+        filetypes.XML: long_tail.xml_bytes,
         filetypes.MP4: lambda: samples.video_bytes("mp4", seed=15),
         filetypes.QUICKTIME: lambda: samples.video_bytes("mov", seed=16),
         filetypes.WEBM: lambda: samples.video_bytes("webm", seed=17),
@@ -36,7 +42,7 @@ def sample_for(file_type: FileType) -> bytes:
 
 
 def _cases(accepted: bool) -> list[tuple[UploadPolicy, FileType]]:
-    return [(p, t) for p in POLICIES for t in filetypes.KNOWN_TYPES if (t in p.types) == accepted]
+    return [(p, t) for p in POLICIES for t in filetypes.KNOWN_TYPES if p.accepts(t) == accepted]
 
 
 def _case_id(case: tuple[UploadPolicy, FileType]) -> str:
@@ -85,8 +91,14 @@ def test_refused_types_name_the_real_type(case: tuple[UploadPolicy, FileType]) -
     with pytest.raises(Rejected) as info:
         page_policy.check_type(sample_for(file_type))
     message = str(info.value)
-    assert message == f"the content is {file_type.label}, expected {page_policy.type_names}"
-    for accepted in page_policy.types:
+    if page_policy.any_type:
+        assert message == (
+            f"the content is {file_type.label}: this page takes {page_policy.type_names}"
+            f" ({page_policy.refused_because})"
+        )
+    else:
+        assert message == f"the content is {file_type.label}, expected {page_policy.type_names}"
+    for accepted in page_policy.types or page_policy.refuses:
         assert accepted.label in message
 
 
@@ -95,14 +107,86 @@ def test_html_named_png_is_refused_on_images() -> None:
         policy.IMAGES.check_type(samples.html_bytes("photo.png"))
 
 
-@pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)
-@pytest.mark.parametrize(
-    "data", [b"\x00\x01\x02\x03garbage", b"MZ\x90\x00", b"plain text"], ids=["bin", "exe", "text"]
-)
+@pytest.mark.parametrize("page_policy", STRICT, ids=STRICT_IDS)
+@pytest.mark.parametrize("data", [b"\x00\x01\x02\x03garbage", b"MZ\x90\x00"], ids=["bin", "exe"])
 def test_unrecognised_bytes(page_policy: UploadPolicy, data: bytes) -> None:
     with pytest.raises(Rejected) as info:
         page_policy.check_type(data)
     assert str(info.value) == f"unrecognised content, expected {page_policy.type_names}"
+
+
+@pytest.mark.parametrize("page_policy", STRICT, ids=STRICT_IDS)
+@pytest.mark.parametrize(
+    ("make", "label"),
+    [
+        (long_tail.svg_bytes, "SVG"),
+        (long_tail.xml_bytes, "XML"),
+        (long_tail.angle_text_bytes, "plain text"),
+        (lambda: b"plain text", "plain text"),
+        (long_tail.zip_bytes, "ZIP archive"),
+    ],
+    ids=["svg", "xml", "lt-text", "text", "zip"],
+)
+def test_typed_pages_name_what_they_refuse(
+    page_policy: UploadPolicy, make: Callable[[], bytes], label: str
+) -> None:
+    with pytest.raises(Rejected) as info:
+        page_policy.check_type(make())
+    assert str(info.value) == f"the content is {label}, expected {page_policy.type_names}"
+
+
+def test_restricted_refuses_svg_naming_it() -> None:
+    with pytest.raises(Rejected, match=r"^the content is SVG, expected PDF, PNG, JPEG, GIF, WebP"):
+        policy.RESTRICTED.check_type(long_tail.svg_bytes())
+
+
+@pytest.mark.parametrize(
+    ("make", "mime"),
+    [
+        (long_tail.zip_bytes, "application/zip"),
+        (lambda: long_tail.tar_bytes(gzip=True), "application/gzip"),
+        (long_tail.iso_bytes, "application/x-iso9660-image"),
+        (long_tail.mkv_bytes, "video/x-matroska"),
+        (long_tail.mp3_bytes, "audio/mpeg"),
+        (long_tail.csv_bytes, "text/csv"),
+        (long_tail.angle_text_bytes, "text/plain"),
+        (long_tail.random_bytes, "application/octet-stream"),
+    ],
+    ids=["zip", "tar.gz", "iso", "mkv", "mp3", "csv", "text", "random"],
+)
+def test_large_takes_the_long_tail(make: Callable[[], bytes], mime: str) -> None:
+    assert policy.LARGE.check_type(make()[:HEAD_SIZE]).mime == mime
+
+
+@pytest.mark.parametrize(
+    ("make", "label"),
+    [
+        (lambda: samples.html_bytes("large"), "HTML"),
+        (long_tail.svg_bytes, "SVG"),
+        (long_tail.xml_bytes, "XML"),
+        (long_tail.javascript_bytes, "JavaScript"),
+    ],
+    ids=["html", "svg", "xml", "js"],
+)
+def test_large_refuses_active_content_with_the_reason(
+    make: Callable[[], bytes], label: str
+) -> None:
+    with pytest.raises(Rejected) as info:
+        policy.LARGE.check_type(make())
+    assert str(info.value) == (
+        f"the content is {label}: this page takes any file except HTML, SVG, XML or JavaScript"
+        " (active content, which would run as part of this site)"
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"types": (filetypes.PNG,), "refuses": (filetypes.HTML,)}],
+    ids=["neither", "both"],
+)
+def test_a_policy_lists_taken_or_refused_types(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="lists the types it takes"):
+        UploadPolicy(page="x", max_files=1, max_file_size=1, max_total_size=1, **kwargs)
 
 
 @pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)
@@ -166,20 +250,25 @@ def test_too_large_without_size(page_policy: UploadPolicy) -> None:
 def test_limits_are_sane(page_policy: UploadPolicy) -> None:
     assert page_policy.max_files >= 1
     assert 0 < page_policy.max_file_size <= page_policy.max_total_size
-    assert page_policy.types
-    assert len(set(page_policy.types)) == len(page_policy.types)
+    listed = page_policy.types or page_policy.refuses
+    assert listed
+    assert len(set(listed)) == len(listed)
 
 
 @pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)
 def test_dropzone_props_match_the_policy(page_policy: UploadPolicy) -> None:
     props = page_policy.dropzone_props()
-    assert props == {
-        "accept": {t.mime: list(t.extensions) for t in page_policy.types},
+    expected: dict[str, Any] = {
         "max_files": page_policy.max_files,
         "max_size": page_policy.max_file_size,
         "min_size": 1,
         "multiple": page_policy.max_files > 1,
     }
+    if page_policy.any_type:
+        # react-dropzone cannot say "all but": the browser takes any file.
+        assert props == expected
+        return
+    assert props == {"accept": {t.mime: list(t.extensions) for t in page_policy.types}} | expected
     assert props["accept"] == page_policy.accept
     # Every accepted type, and only those, reaches the browser.
     assert set(props["accept"]) == {t.mime for t in page_policy.types}
@@ -225,7 +314,7 @@ def test_each_page_dropzone_is_built_from_its_policy(state: type) -> None:
 @pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)
 def test_limits_text(page_policy: UploadPolicy) -> None:
     text = page_policy.limits_text
-    for file_type in page_policy.types:
+    for file_type in page_policy.types or page_policy.refuses:
         assert re.search(rf"\b{re.escape(file_type.label)}\b", text)
     assert f"{human_bytes(page_policy.max_file_size)} each" in text
     if page_policy.max_files == 1:
@@ -245,6 +334,17 @@ def test_limits_text_examples() -> None:
     assert policy.RESTRICTED.limits_text == (
         "PDF, PNG, JPEG, GIF, WebP or HTML · up to 5 files · 5 MB each · 25 MB in all"
     )
+    assert policy.LARGE.limits_text == (
+        "Any file except HTML, SVG, XML or JavaScript · up to 3 files · 8 GB each · 16 GB in all"
+    )
+
+
+def test_large_dropzone_filters_nothing() -> None:
+    from upload_demo.pages.large import LargeState
+
+    hook = _dropzone_hook(LargeState)
+    assert '["accept"]' not in hook
+    assert '["maxFiles"] : 3' in hook
 
 
 @pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)

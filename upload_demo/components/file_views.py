@@ -37,7 +37,7 @@ def poster_url(item: FileView) -> rx.Var:
 
 
 def type_icon(item: FileView) -> rx.Component:
-    """An icon for the file's detected type."""
+    """An icon for the file's detected type, by its kind when no icon names the type."""
     return rx.match(
         item.content_type,
         ("application/pdf", rx.icon("file-text", color="var(--red-9)")),
@@ -46,15 +46,22 @@ def type_icon(item: FileView) -> rx.Component:
             item.kind,
             ("image", rx.icon("image", color="var(--green-9)")),
             ("video", rx.icon("film", color="var(--purple-9)")),
+            ("audio", rx.icon("file-audio", color="var(--orange-9)")),
+            ("archive", rx.icon("file-archive", color="var(--amber-9)")),
+            ("document", rx.icon("file-text", color="var(--gray-11)")),
             rx.icon("file"),
         ),
     )
 
 
 def preview_image(item: FileView, size: str) -> rx.Component:
-    """A square picture of the file (thumbnail, poster), or its type icon when it has none."""
+    """A square picture of the file (thumbnail, poster), or its type icon when it has none.
+
+    Only files we decoded have a preview; a TIFF or HEIC is an image a
+    browser may not draw, so it gets an icon.
+    """
     return rx.cond(
-        (item.kind == "image") | (item.preview_name != ""),
+        item.preview_name != "",
         rx.image(
             src=preview_url(item),
             alt=item.name,
@@ -86,7 +93,24 @@ def details(item: FileView, *more: rx.Component | str) -> rx.Component:
     )
 
 
+def _open_link(item: FileView) -> rx.Component:
+    return rx.link(
+        rx.hstack(type_icon(item), rx.text("Open the file in a new tab"), align="center"),
+        href=file_url(item),
+        is_external=True,
+    )
+
+
 def _full_view(item: FileView) -> rx.Component:
+    """The image or the video player for what we decoded; a link to anything else."""
+    return rx.cond(
+        item.preview_name == "",
+        _open_link(item),
+        _decoded_view(item),
+    )
+
+
+def _decoded_view(item: FileView) -> rx.Component:
     return rx.match(
         item.kind,
         (
@@ -112,11 +136,7 @@ def _full_view(item: FileView) -> rx.Component:
                 class_name="full-video",
             ),
         ),
-        rx.link(
-            rx.hstack(type_icon(item), rx.text("Open the file in a new tab"), align="center"),
-            href=file_url(item),
-            is_external=True,
-        ),
+        _open_link(item),
     )
 
 
