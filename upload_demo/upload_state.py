@@ -89,13 +89,13 @@ class UploadPageState(rx.State, mixin=True):
     items_limit: ClassVar[int] = 60
 
     # rx.Field: on the class (what components read), each is typed as the Var it is.
-    status: rx.Field[str] = rx.field("idle")
-    attempt: rx.Field[int] = rx.field(0)
-    loaded: rx.Field[int] = rx.field(0)
-    total: rx.Field[int] = rx.field(0)
-    started_at: rx.Field[float] = rx.field(0.0)
-    last_progress_at: rx.Field[float] = rx.field(0.0)
-    failure: rx.Field[str] = rx.field("")
+    status: rx.Field[str] = rx.field(default="idle")
+    attempt: rx.Field[int] = rx.field(default=0)
+    loaded: rx.Field[int] = rx.field(default=0)
+    total: rx.Field[int] = rx.field(default=0)
+    started_at: rx.Field[float] = rx.field(default=0.0)
+    last_progress_at: rx.Field[float] = rx.field(default=0.0)
+    failure: rx.Field[str] = rx.field(default="")
     outcomes: rx.Field[list[Outcome]] = rx.field(default_factory=list)
     rejections: rx.Field[list[Rejection]] = rx.field(default_factory=list)
     items: rx.Field[list[FileView]] = rx.field(default_factory=list)

@@ -80,8 +80,8 @@ class HomeState(rx.State):
     """Totals from the database, per page and overall."""
 
     # rx.Field: on the class (what components read), each is typed as the Var it is.
-    file_count: rx.Field[int] = rx.field(0)
-    total_bytes: rx.Field[int] = rx.field(0)
+    file_count: rx.Field[int] = rx.field(default=0)
+    total_bytes: rx.Field[int] = rx.field(default=0)
     per_page: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     @rx.var

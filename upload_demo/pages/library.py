@@ -56,21 +56,21 @@ class LibraryState(rx.State):
     """The library's query and the page of rows it selects."""
 
     # rx.Field: on the class (what components read), each is typed as the Var it is.
-    kind: rx.Field[str] = rx.field(ANY)
-    source: rx.Field[str] = rx.field(ANY)
-    search: rx.Field[str] = rx.field("")
-    sort: rx.Field[str] = rx.field(records.DEFAULT_SORT)
-    page_number: rx.Field[int] = rx.field(1)
-    page_count: rx.Field[int] = rx.field(1)
+    kind: rx.Field[str] = rx.field(default=ANY)
+    source: rx.Field[str] = rx.field(default=ANY)
+    search: rx.Field[str] = rx.field(default="")
+    sort: rx.Field[str] = rx.field(default=records.DEFAULT_SORT)
+    page_number: rx.Field[int] = rx.field(default=1)
+    page_count: rx.Field[int] = rx.field(default=1)
     items: rx.Field[list[FileView]] = rx.field(default_factory=list)
     kinds: rx.Field[list[str]] = rx.field(default_factory=list)
     sources: rx.Field[list[str]] = rx.field(default_factory=list)
-    matching_count: rx.Field[int] = rx.field(0)
-    matching_bytes: rx.Field[int] = rx.field(0)
-    total_count: rx.Field[int] = rx.field(0)
-    total_bytes: rx.Field[int] = rx.field(0)
-    loaded: rx.Field[bool] = rx.field(False)
-    notice: rx.Field[str] = rx.field("")
+    matching_count: rx.Field[int] = rx.field(default=0)
+    matching_bytes: rx.Field[int] = rx.field(default=0)
+    total_count: rx.Field[int] = rx.field(default=0)
+    total_bytes: rx.Field[int] = rx.field(default=0)
+    loaded: rx.Field[bool] = rx.field(default=False)
+    notice: rx.Field[str] = rx.field(default="")
 
     # --- derived values ---------------------------------------------------
 
