@@ -46,7 +46,8 @@ def refused_upload(stream: WatchedStream) -> rx.UploadFile:
 
 
 async def handle(files: list[rx.UploadFile]) -> OneStepState:
-    # Reflex's dataclass_transform gives States a field-only __init__ to the checker.
+    # Reflex's State metaclass is a dataclass_transform: to the checker, a State's __init__
+    # takes its fields only, not BaseState's own _reflex_internal_init.
     state = OneStepState(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
     await OneStepState.handle_upload.fn(state, files, 1)
     return state
