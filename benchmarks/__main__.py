@@ -25,7 +25,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+        prog="python -m benchmarks", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("--quick", action="store_true", help="fewer runs (3 per case)")
     parser.add_argument("--repeat", type=int, help="runs per case (default 7, or 3 with --quick)")
@@ -44,6 +44,13 @@ def _megabytes(value: int | None) -> str:
     return "" if value is None else f"{value / 1_000_000:.1f} MB"
 
 
+def _times(r: Result) -> list[str]:
+    """Median, min and max in milliseconds, or "n/a" for a case this run did not measure."""
+    if r.median is None:
+        return ["n/a"] * 3
+    return [f"{s * 1000:.1f} ms" for s in (r.median, min(r.seconds), max(r.seconds))]
+
+
 def table(results: list[Result]) -> str:
     """Every result as one plain-text table, times in milliseconds."""
     header = ["benchmark", "case", "median", "min", "max", "runs", "peak memory", "note"]
@@ -51,11 +58,7 @@ def table(results: list[Result]) -> str:
         [
             r.benchmark,
             r.case,
-            *(
-                [f"{s * 1000:.1f} ms" for s in (r.median, min(r.seconds), max(r.seconds))]
-                if r.measured
-                else ["n/a"] * 3
-            ),
+            *_times(r),
             str(len(r.seconds)),
             _megabytes(r.peak_memory_bytes),
             r.note,

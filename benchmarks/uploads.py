@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,9 @@ def new_nonce() -> bytes:
     return uuid.uuid4().hex.encode()
 
 
-def multipart(chunks: Iterator[bytes], size: int, name: str) -> tuple[Iterator[bytes], dict]:
+def multipart(
+    chunks: Iterator[bytes], size: int, name: str
+) -> tuple[Generator[bytes, None, None], dict]:
     """One file as a streamed multipart body, and the headers that announce it."""
     boundary = uuid.uuid4().hex
     head = (
@@ -104,7 +106,7 @@ def multipart(chunks: Iterator[bytes], size: int, name: str) -> tuple[Iterator[b
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
 
-    def body() -> Iterator[bytes]:
+    def body() -> Generator[bytes, None, None]:
         yield head
         yield from chunks
         yield tail

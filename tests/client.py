@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -74,7 +74,7 @@ def outcomes(response: httpx.Response, state: Any = None) -> list[dict[str, Any]
 
 
 def multipart_body(
-    files: list[tuple[str | bytes, bytes]], *, field: str = "files"
+    files: Sequence[tuple[str | bytes, bytes]], *, field: str = "files"
 ) -> tuple[bytes, str]:
     """A multipart body built by hand: file names go on the wire byte for byte.
 
@@ -122,7 +122,7 @@ def post_multipart(
 def post_raw_upload(
     backend_url: str,
     handler: Any,
-    files: list[tuple[str | bytes, bytes]],
+    files: Sequence[tuple[str | bytes, bytes]],
     *,
     token: str | None = None,
     timeout: float = 60,
@@ -133,7 +133,7 @@ def post_raw_upload(
 
 
 def streamed_multipart(
-    files: list[tuple[str, Iterable[bytes]]], args: dict[str, Any] | None = None
+    files: Sequence[tuple[str, Iterable[bytes]]], args: dict[str, Any] | None = None
 ) -> tuple[Iterator[bytes], str]:
     """A multipart body produced piece by piece, as ``rx.upload_files_chunk`` sends it.
 
@@ -165,7 +165,7 @@ def streamed_multipart(
 def post_streamed(
     backend_url: str,
     handler: Any,
-    files: list[tuple[str, Iterable[bytes]]],
+    files: Sequence[tuple[str, Iterable[bytes]]],
     *,
     args: dict[str, Any] | None = None,
     token: str | None = None,

@@ -11,8 +11,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    # Imported in the fixture at run time: Reflex must not load before pytest_configure.
+    from reflex.testing import AppHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +61,7 @@ def upload_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_harness() -> Iterator[object]:
+def app_harness() -> Iterator[AppHarness]:
     """The real app, started once for the whole session (backend + dev frontend)."""
     from reflex.testing import AppHarness
 
@@ -65,15 +70,15 @@ def app_harness() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def frontend_url(app_harness: object) -> str:
+def frontend_url(app_harness: AppHarness) -> str:
     """The running frontend, without a trailing slash."""
-    url = app_harness.frontend_url  # type: ignore[attr-defined]
+    url = app_harness.frontend_url
     assert url
     return url.rstrip("/")
 
 
 @pytest.fixture(scope="session")
-def backend_url(app_harness: object) -> str:
+def backend_url(app_harness: AppHarness) -> str:
     """The running backend (AppHarness points the config's api_url at it)."""
     from reflex_base.config import get_config
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import reflex as rx
 import sqlalchemy
 import sqlalchemy.engine
+import sqlalchemy.event
 import sqlmodel
 
 
@@ -30,7 +31,7 @@ def refusing(statement: str, when: str = "1") -> Iterator[None]:
     assert statement in {"INSERT", "UPDATE", "DELETE"}
     trigger = f"refuse_{uuid.uuid4().hex}"
     with rx.session() as session:
-        session.exec(
+        session.connection().execute(
             sqlalchemy.text(
                 f"CREATE TRIGGER {trigger} BEFORE {statement} ON storedfile WHEN {when} "
                 "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END"
@@ -41,7 +42,7 @@ def refusing(statement: str, when: str = "1") -> Iterator[None]:
         yield
     finally:
         with rx.session() as session:
-            session.exec(sqlalchemy.text(f"DROP TRIGGER IF EXISTS {trigger}"))
+            session.connection().execute(sqlalchemy.text(f"DROP TRIGGER IF EXISTS {trigger}"))
             session.commit()
 
 

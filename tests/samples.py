@@ -211,6 +211,7 @@ def video_bytes(
     with av.open(out, mode="w", format=container, options=options) as box:
         box.metadata["comment"] = _marker()
         stream = box.add_stream(codec, rate=12)
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, 12)
@@ -244,6 +245,7 @@ def audio_bytes(container: str = "mp4", seconds: float = 1.0) -> bytes:
     with av.open(out, mode="w", format=container) as box:
         box.metadata["comment"] = _marker()
         stream = box.add_stream(codec, rate=rate)
+        assert isinstance(stream, av.AudioStream)
         stream.layout = "mono"
         total = int(rate * seconds)
         for start in range(0, total, step):

@@ -45,11 +45,22 @@ T = TypeVar("T")
 
 
 class Chunk(Protocol):
-    """What Reflex's ``rx.UploadChunk`` carries that we use."""
+    """What Reflex's ``rx.UploadChunk`` carries that we use (read-only: it is frozen)."""
 
-    filename: str
-    offset: int
-    data: bytes
+    @property
+    def filename(self) -> str:
+        """The file's name, as the browser sent it."""
+        ...
+
+    @property
+    def offset(self) -> int:
+        """Where ``data`` starts in the file."""
+        ...
+
+    @property
+    def data(self) -> bytes:
+        """The chunk's bytes."""
+        ...
 
 
 class _File:
@@ -122,7 +133,7 @@ class _File:
         self.busy = None
         self.file_type = file_type
         target = storage.staging(self.directory, storage.new_name(file_type.extension))
-        staged = await asyncio.wrap_future(self._submit(self.stack.enter_context, target))
+        staged = await asyncio.wrap_future(self._submit(lambda: self.stack.enter_context(target)))
         self.busy = None
         self.sink = storage.Sink(staged, self.policy.max_file_size)
         self.pending, self.head = self.head, bytearray()

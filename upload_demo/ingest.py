@@ -23,7 +23,6 @@ import dataclasses
 import logging
 import unicodedata
 from pathlib import Path
-from typing import BinaryIO
 
 import sqlalchemy.exc
 
@@ -43,7 +42,7 @@ class Incoming:
     """A received file, independent of the web framework that received it."""
 
     name: str
-    stream: BinaryIO
+    stream: storage.Readable
     declared_size: int | None = None
 
 
@@ -83,7 +82,7 @@ def server_error(name: str) -> Outcome:
     )
 
 
-def _read_head(stream: BinaryIO) -> bytes:
+def _read_head(stream: storage.Readable) -> bytes:
     head = b""
     while len(head) < HEAD_SIZE:
         chunk = stream.read(HEAD_SIZE - len(head))

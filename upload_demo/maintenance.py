@@ -45,7 +45,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import reflex as rx
 import sqlalchemy
@@ -153,7 +153,8 @@ def _rows(session_factory: SessionFactory) -> list[Row]:
         StoredFile.id, StoredFile.stored_name, StoredFile.preview_name, StoredFile.original_name
     )
     with session_factory() as session:
-        return [Row(*row) for row in session.exec(query).all()]
+        # Read from the table, every id is set (the model's `int | None` is for unsaved rows).
+        return [Row(*cast("tuple[int, str, str | None, str]", row)) for row in session.exec(query)]
 
 
 def _has_record(name: str, session_factory: SessionFactory) -> bool:
@@ -243,11 +244,13 @@ def repair(
     cleared_ids = [row.id for row in report.missing_previews]
     with session_factory() as session:
         if gone_ids:
-            session.exec(sqlalchemy.delete(StoredFile).where(StoredFile.id.in_(gone_ids)))
+            session.exec(
+                sqlalchemy.delete(StoredFile).where(sqlmodel.col(StoredFile.id).in_(gone_ids))
+            )
         if cleared_ids:
             session.exec(
                 sqlalchemy.update(StoredFile)
-                .where(StoredFile.id.in_(cleared_ids))
+                .where(sqlmodel.col(StoredFile.id).in_(cleared_ids))
                 .values(preview_name=None)
             )
         session.commit()

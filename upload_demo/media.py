@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 import av
 import av.container
+import av.error
 import av.video
 from PIL import ExifTags, Image, ImageOps
 
@@ -305,7 +306,7 @@ def inspect_video(
     label = file_type.label
     try:
         container = open_local(path, DEMUXERS[file_type])
-    except av.FFmpegError as exc:
+    except av.error.FFmpegError as exc:
         logger.info("refusing a %s that does not open: %r", label, exc)
         raise Rejected(f"not a valid {label} video: the file is truncated or corrupt") from None
     with container, _DECODE_SLOTS:
@@ -322,13 +323,14 @@ def inspect_video(
         codec = context.codec.canonical_name
         if context.width and context.height:
             check_pixels(context.width, context.height, max_pixels)
+        duration: float | None = None
         try:
             duration = _duration(container, stream)
             at = POSTER_AT_S if duration and duration > POSTER_MIN_CLIP_S else 0.0
             frame = _poster_frame(container, stream, at)
             if frame is None and at:
                 frame = _poster_frame(container, stream, 0.0)
-        except av.FFmpegError as exc:
+        except av.error.FFmpegError as exc:
             logger.info("refusing a %s whose video does not decode: %r", label, exc)
             frame = None
         if frame is None:

@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 import sqlalchemy
+import sqlalchemy.event
 import sqlmodel
 
 

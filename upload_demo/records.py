@@ -52,7 +52,9 @@ def newest(page: str | None = None, limit: int = 60) -> list[StoredFile]:
     query = sqlmodel.select(StoredFile)
     if page is not None:
         query = query.where(StoredFile.source_page == page)
-    query = query.order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(limit)
+    query = query.order_by(
+        sqlmodel.col(StoredFile.created_at).desc(), sqlmodel.col(StoredFile.id).desc()
+    ).limit(limit)
     with rx.session() as session:
         return list(session.exec(query).all())
 
@@ -60,7 +62,7 @@ def newest(page: str | None = None, limit: int = 60) -> list[StoredFile]:
 def totals(page: str | None = None) -> tuple[int, int]:
     """How many files are stored, and how many bytes they take."""
     query = sqlmodel.select(
-        sqlmodel.func.count(StoredFile.id),
+        sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
         sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
     )
     if page is not None:
@@ -74,7 +76,7 @@ def totals_by_page() -> dict[str, tuple[int, int]]:
     """Per source page: file count and bytes."""
     query = sqlmodel.select(
         StoredFile.source_page,
-        sqlmodel.func.count(StoredFile.id),
+        sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
         sqlmodel.func.sum(StoredFile.size),
     ).group_by(StoredFile.source_page)
     with rx.session() as session:
@@ -87,12 +89,12 @@ def totals_by_page() -> dict[str, tuple[int, int]]:
 #: Names sort and match by their folded form (models.fold_name, an indexed column), so
 #: every database orders "Äpfel" and "apfel" the same way.
 SORTS: dict[str, tuple[Any, ...]] = {
-    "newest": (StoredFile.created_at.desc(), StoredFile.id.desc()),
-    "oldest": (StoredFile.created_at.asc(), StoredFile.id.asc()),
-    "largest": (StoredFile.size.desc(), StoredFile.id.desc()),
-    "smallest": (StoredFile.size.asc(), StoredFile.id.asc()),
-    "name": (StoredFile.name_key.asc(), StoredFile.id.asc()),
-    "name-desc": (StoredFile.name_key.desc(), StoredFile.id.desc()),
+    "newest": (sqlmodel.col(StoredFile.created_at).desc(), sqlmodel.col(StoredFile.id).desc()),
+    "oldest": (sqlmodel.col(StoredFile.created_at).asc(), sqlmodel.col(StoredFile.id).asc()),
+    "largest": (sqlmodel.col(StoredFile.size).desc(), sqlmodel.col(StoredFile.id).desc()),
+    "smallest": (sqlmodel.col(StoredFile.size).asc(), sqlmodel.col(StoredFile.id).asc()),
+    "name": (sqlmodel.col(StoredFile.name_key).asc(), sqlmodel.col(StoredFile.id).asc()),
+    "name-desc": (sqlmodel.col(StoredFile.name_key).desc(), sqlmodel.col(StoredFile.id).desc()),
 }
 
 DEFAULT_SORT = "newest"
@@ -133,7 +135,7 @@ def _conditions(where: LibraryFilter) -> list[Any]:
         conditions.append(StoredFile.source_page == where.page)
     if where.search:
         pattern = like_pattern(fold_name(where.search))
-        conditions.append(StoredFile.name_key.like(pattern, escape="\\"))
+        conditions.append(sqlmodel.col(StoredFile.name_key).like(pattern, escape="\\"))
     return conditions
 
 
@@ -152,7 +154,7 @@ def library_page(
     ``1..page_count``, so a stale page number from a URL still shows rows.
     """
     totals_query = sqlmodel.select(
-        sqlmodel.func.count(StoredFile.id),
+        sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
         sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
     ).where(*_conditions(where))
     with rx.session() as session:

@@ -18,13 +18,21 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 #: Bounded copy size: memory stays flat whatever the file size.
 CHUNK_SIZE = 1024 * 1024
 
 #: Temporary files start with this, so a clean-up can find what a crash left.
 TEMP_PREFIX = ".partial-"
+
+
+class Readable(Protocol):
+    """All a copy needs of its source: ``read(n)``, as any binary file has."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
+        ...
 
 
 class TooLarge(Exception):
@@ -111,7 +119,7 @@ class Received:
 
 @contextlib.contextmanager
 def receive(
-    source: BinaryIO,
+    source: Readable,
     directory: Path,
     extension: str,
     *,

@@ -26,7 +26,6 @@ import asyncio
 import concurrent.futures
 import contextvars
 import dataclasses
-import functools
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -67,10 +66,10 @@ async def ingest_in_pool(
     items: list[Incoming], policy: UploadPolicy, directory: Path
 ) -> list[Outcome]:
     """``ingest.ingest_batch`` in the ingest pool, with this context (as asyncio.to_thread)."""
-    call = functools.partial(
-        contextvars.copy_context().run, ingest.ingest_batch, items, policy, directory
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(
+        _INGEST_POOL, lambda: context.run(ingest.ingest_batch, items, policy, directory)
     )
-    return await asyncio.get_running_loop().run_in_executor(_INGEST_POOL, call)
 
 
 @dataclasses.dataclass
@@ -89,16 +88,17 @@ class UploadPageState(rx.State, mixin=True):
     #: How many recent files the page lists.
     items_limit: ClassVar[int] = 60
 
-    status: str = "idle"
-    attempt: int = 0
-    loaded: int = 0
-    total: int = 0
-    started_at: float = 0.0
-    last_progress_at: float = 0.0
-    failure: str = ""
-    outcomes: list[Outcome] = []
-    rejections: list[Rejection] = []
-    items: list[FileView] = []
+    # rx.Field: on the class (what components read), each is typed as the Var it is.
+    status: rx.Field[str] = rx.field(default="idle")
+    attempt: rx.Field[int] = rx.field(default=0)
+    loaded: rx.Field[int] = rx.field(default=0)
+    total: rx.Field[int] = rx.field(default=0)
+    started_at: rx.Field[float] = rx.field(default=0.0)
+    last_progress_at: rx.Field[float] = rx.field(default=0.0)
+    failure: rx.Field[str] = rx.field(default="")
+    outcomes: rx.Field[list[Outcome]] = rx.field(default_factory=list)
+    rejections: rx.Field[list[Rejection]] = rx.field(default_factory=list)
+    items: rx.Field[list[FileView]] = rx.field(default_factory=list)
 
     # --- derived values ---------------------------------------------------
 
@@ -177,7 +177,8 @@ class UploadPageState(rx.State, mixin=True):
     @classmethod
     def send_files(cls, attempt: Any, **options: Any) -> Any:
         """The event that sends the dropzone's files to ``upload_handler``."""
-        return cls.handle_upload(rx.upload_files(**options), attempt)
+        # Reflex types an upload spec only as a handler's sole argument, not beside `attempt`.
+        return cls.handle_upload(rx.upload_files(**options), attempt)  # pyright: ignore[reportArgumentType]
 
     # --- the upload itself --------------------------------------------------
 
@@ -329,7 +330,8 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
     @classmethod
     def send_files(cls, attempt: Any, **options: Any) -> Any:
         """The files as chunks, through ``rx.upload_files_chunk``."""
-        return cls.handle_chunks(rx.upload_files_chunk(**options), attempt)
+        # Reflex types an upload spec only as a handler's sole argument, not beside `attempt`.
+        return cls.handle_chunks(rx.upload_files_chunk(**options), attempt)  # pyright: ignore[reportArgumentType]
 
     @rx.event(background=True)
     async def handle_chunks(self, chunk_iter: rx.UploadChunkIterator, attempt: int = 0) -> Any:
@@ -366,7 +368,8 @@ async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Ref
     state outside Reflex, per process, and only show on the watcher's next tick.)
     """
     event = Event(
-        name=format_event_handler(state.upload_refused),
+        # At runtime a State's handler is an EventHandler; Reflex types it as EventCallback.
+        name=format_event_handler(state.upload_refused),  # pyright: ignore[reportArgumentType]
         payload={"reason": refusal.reason, "attempt": refusal.attempt or 0},
     )
     await app.event_processor.enqueue(refusal.token, event)

@@ -80,14 +80,15 @@ def test_bad_images_refused_good_one_stored_with_thumbnail(
     assert_refused(outcomes[3], "not a valid PNG image: the file is truncated or corrupt")
     row = assert_stored(outcomes[2], good, upload_dir, "images", ".jpg")
     assert (row.width, row.height) == (400, 800)
-    assert row.preview_name == row.stored_name.replace(".jpg", ".thumb.webp")
+    preview = row.stored_name.replace(".jpg", ".thumb.webp")
+    assert row.preview_name == preview
 
-    assert listing(upload_dir) - before == {row.stored_name, row.preview_name}
+    assert listing(upload_dir) - before == {row.stored_name, preview}
     assert row_count() == rows_before + 1
     assert rows_named(files[0][0], files[1][0], files[3][0]) == []
     assert no_temp_files(upload_dir)
 
-    thumb = decoded(fetch(backend_url, row.preview_name).content)
+    thumb = decoded(fetch(backend_url, preview).content)
     assert (thumb.format, thumb.size) == ("WEBP", (160, 320))
 
 
@@ -136,9 +137,10 @@ def test_real_video_is_measured_and_gets_a_poster(
     row = assert_stored(outcomes[0], data, upload_dir, "video", f".{container}")
     assert (row.width, row.height, row.codec) == (160, 120, codec)
     assert row.duration == pytest.approx(2.5, abs=0.1)
-    assert row.preview_name == row.stored_name.replace(f".{container}", ".poster.jpg")
-    assert listing(upload_dir) - before == {row.stored_name, row.preview_name}
-    poster = decoded(fetch(backend_url, row.preview_name).content)
+    preview = row.stored_name.replace(f".{container}", ".poster.jpg")
+    assert row.preview_name == preview
+    assert listing(upload_dir) - before == {row.stored_name, preview}
+    poster = decoded(fetch(backend_url, preview).content)
     assert (poster.format, poster.size) == ("JPEG", (160, 120))
 
 

@@ -53,19 +53,21 @@ def listing(directory: Path) -> set[str]:
 
 def rows_by_stored_name(*stored_names: str) -> dict[str, StoredFile]:
     with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.stored_name.in_(stored_names))
+        query = sqlmodel.select(StoredFile).where(
+            sqlmodel.col(StoredFile.stored_name).in_(stored_names)
+        )
         return {r.stored_name: r for r in session.exec(query).all()}
 
 
 def rows_named(*names: str) -> list[StoredFile]:
     with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.original_name.in_(names))
+        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
         return list(session.exec(query).all())
 
 
 def row_count() -> int:
     with rx.session() as session:
-        return session.exec(sqlmodel.select(sqlmodel.func.count(StoredFile.id))).one()
+        return session.exec(sqlmodel.select(sqlmodel.func.count(sqlmodel.col(StoredFile.id)))).one()
 
 
 def padded_png(size: int, seed: int) -> bytes:
@@ -78,7 +80,7 @@ def upload(
     backend_url: str, state: Any, files: list[tuple[str, bytes]], raw: bool = False
 ) -> tuple[httpx.Response, list[dict[str, Any]]]:
     post = client.post_raw_upload if raw else client.post_upload
-    response = post(backend_url, state.handle_upload, files)  # type: ignore[arg-type]
+    response = post(backend_url, state.handle_upload, files)
     assert response.status_code == 200, response.text[:500]
     return response, client.outcomes(response, state)
 
@@ -469,7 +471,9 @@ def test_upload_dir_holds_only_stored_files(upload_dir: Path, backend_url: str) 
         assert not name.startswith(".partial-"), name
         assert STORED_NAME.match(name), name
     with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.preview_name.in_(previews))
+        query = sqlmodel.select(StoredFile).where(
+            sqlmodel.col(StoredFile.preview_name).in_(previews)
+        )
         owners = {row.preview_name: row.stored_name for row in session.exec(query).all()}
     assert set(owners) == previews
     assert set(owners.values()) <= names

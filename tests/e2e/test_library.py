@@ -13,12 +13,12 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import reflex as rx
 from playwright.sync_api import Browser, Locator, Page, expect
+from reflex.testing import AppHarness
 
 from tests import samples
 from tests.backend_process import BackendProcess
@@ -295,7 +295,7 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
 
 
 @pytest.fixture
-def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], None]]:
+def restart_backend(app_harness: AppHarness, tmp_path: Path) -> Iterator[Callable[[], None]]:
     """A function that restarts the backend: the session's stops, a fresh process takes over.
 
     The fresh process starts with nothing in memory, as after a real restart:
@@ -309,13 +309,15 @@ def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], N
     from reflex.istate.manager import StateManager
 
     harness = app_harness
+    backend, backend_thread, app = harness.backend, harness.backend_thread, harness.app_instance
+    assert backend is not None and backend_thread is not None and app is not None, "not started"
     started: list[BackendProcess] = []
-    port = harness.backend.servers[0].sockets[0].getsockname()[1]
+    port = backend.servers[0].sockets[0].getsockname()[1]
 
     def restart() -> None:
-        harness.backend.should_exit = True
-        harness.backend_thread.join(timeout=30)
-        assert not harness.backend_thread.is_alive(), "the session backend did not stop"
+        backend.should_exit = True
+        backend_thread.join(timeout=30)
+        assert not backend_thread.is_alive(), "the session backend did not stop"
         process = BackendProcess(tmp_path / f"backend-{len(started) + 1}.log", port=port)
         started.append(process)
         process.wait_ready(timeout=60)
@@ -325,7 +327,7 @@ def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], N
     for process in started:
         process.stop()
     if started:
-        harness.app_instance._state_manager = StateManager.create()
+        app._state_manager = StateManager.create()
         harness._start_backend(port=port)
         harness._poll_for_servers(timeout=30)
 

@@ -42,7 +42,7 @@ def test_gallery_loads_the_thumbnail_not_the_original(
     expect(image).to_have_attribute("src", re.compile(PREVIEW_URL % r"thumb\.webp"))
     assert _natural_width(page, ".gallery-item img[alt='big-photo.jpg']") == 320
     (row,) = records_named("big-photo.jpg")
-    assert image.get_attribute("src").endswith(f"/_upload/{row.preview_name}")
+    assert (image.get_attribute("src") or "").endswith(f"/_upload/{row.preview_name}")
 
     # The details dialog shows the original at full size.
     tile.click()
@@ -62,7 +62,7 @@ def test_player_shows_the_poster_frame(page: Page, frontend_url: str, tmp_path: 
     player = page.locator("video#player")
     expect(player).to_have_attribute("poster", re.compile(PREVIEW_URL % r"poster\.jpg"))
     (row,) = records_named("poster-clip.mp4")
-    assert player.get_attribute("poster").endswith(f"/_upload/{row.preview_name}")
+    assert (player.get_attribute("poster") or "").endswith(f"/_upload/{row.preview_name}")
     # The poster the player names really decodes as a picture of the clip's size.
     width = page.evaluate(
         """src => new Promise((ok, fail) => {

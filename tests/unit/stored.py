@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
 
 from upload_demo import storage
 
 
 def kept(
-    source: BinaryIO, directory: Path, extension: str, *, max_bytes: int, head: bytes = b""
+    source: storage.Readable, directory: Path, extension: str, *, max_bytes: int, head: bytes = b""
 ) -> storage.Received:
     """Receive ``head`` and the rest of ``source`` and publish it; its temp fd is closed after."""
     with storage.receive(source, directory, extension, max_bytes=max_bytes, head=head) as received:

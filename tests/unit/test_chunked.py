@@ -68,7 +68,7 @@ def receive(stream: Stream, directory: Path, pool: concurrent.futures.Executor) 
 
 def rows_named(*names: str) -> list[StoredFile]:
     with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.original_name.in_(names))
+        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
         return list(session.exec(query).all())
 
 

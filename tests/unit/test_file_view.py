@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -10,7 +11,17 @@ from upload_demo.file_view import from_record
 from upload_demo.models import StoredFile
 
 
-def _record(**media: object) -> StoredFile:
+class Media(TypedDict, total=False):
+    """The media columns a test may set."""
+
+    width: int
+    height: int
+    duration: float
+    codec: str
+    preview_name: str
+
+
+def _record(**media: Unpack[Media]) -> StoredFile:
     return StoredFile(
         id=7,
         original_name="clip.mp4",
@@ -41,7 +52,7 @@ def _record(**media: object) -> StoredFile:
         ({"duration": 90.0}, "1 min 30 s"),
     ],
 )
-def test_dimensions_duration_and_codec(media: dict[str, object], expected: str) -> None:
+def test_dimensions_duration_and_codec(media: Media, expected: str) -> None:
     assert from_record(_record(**media)).dimensions_text == expected
 
 

@@ -8,10 +8,12 @@ import io
 import os
 import uuid
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import reflex as rx
 import sqlalchemy
+import sqlalchemy.event
 import sqlalchemy.exc
 import sqlmodel
 from PIL import Image
@@ -37,9 +39,9 @@ def tag() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def item(name: str, data: bytes, declared: int | str | None = "real") -> Incoming:
+def item(name: str, data: bytes, declared: int | Literal["real"] | None = "real") -> Incoming:
     size = len(data) if declared == "real" else declared
-    return Incoming(name, io.BytesIO(data), size)  # type: ignore[arg-type]
+    return Incoming(name, io.BytesIO(data), size)
 
 
 def png_of_size(size: int, seed: int) -> bytes:
@@ -53,7 +55,7 @@ def png_of_size(size: int, seed: int) -> bytes:
 
 def rows_named(*names: str) -> list[StoredFile]:
     with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.original_name.in_(names))
+        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
         return list(session.exec(query).all())
 
 
@@ -167,7 +169,7 @@ def test_single_file_page_takes_one(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("declared", ["real", None, 10], ids=["declared", "unknown", "lying"])
-def test_over_the_per_file_limit(tmp_path: Path, declared: int | str | None) -> None:
+def test_over_the_per_file_limit(tmp_path: Path, declared: int | Literal["real"] | None) -> None:
     t = tag()
     batch = [
         item(f"big-{t}.png", png_of_size(2_001, seed=300), declared),
@@ -337,7 +339,7 @@ class BrokenStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1) -> bytes:
         chunk = self._head.read(size)
         if not chunk:
             raise OSError("I/O error")
@@ -388,11 +390,11 @@ def test_image_is_measured_and_gets_a_thumbnail(tmp_path: Path) -> None:
     assert row is not None
     assert (row.width, row.height) == (400, 800)
     assert (row.duration, row.codec) == (None, None)
-    stem = outcomes[0].stored_name.removesuffix(".jpg")
-    assert row.preview_name == f"{stem}.thumb.webp"
-    with Image.open(tmp_path / row.preview_name) as thumb:
+    preview = outcomes[0].stored_name.removesuffix(".jpg") + ".thumb.webp"
+    assert row.preview_name == preview
+    with Image.open(tmp_path / preview) as thumb:
         assert (thumb.format, thumb.size) == ("WEBP", (160, 320))
-    assert listing(tmp_path) == {row.stored_name, row.preview_name}
+    assert listing(tmp_path) == {row.stored_name, preview}
 
 
 def test_video_is_measured_and_gets_a_poster(tmp_path: Path) -> None:
@@ -404,8 +406,9 @@ def test_video_is_measured_and_gets_a_poster(tmp_path: Path) -> None:
     assert row is not None
     assert (row.width, row.height, row.codec) == (64, 48, "vp8")
     assert row.duration == pytest.approx(2.5, abs=0.1)
-    assert row.preview_name == outcomes[0].stored_name.replace(".webm", ".poster.jpg")
-    with Image.open(tmp_path / row.preview_name) as poster:
+    preview = outcomes[0].stored_name.replace(".webm", ".poster.jpg")
+    assert row.preview_name == preview
+    with Image.open(tmp_path / preview) as poster:
         assert (poster.format, poster.size) == ("JPEG", (64, 48))
     assert (tmp_path / row.stored_name).read_bytes() == data
 

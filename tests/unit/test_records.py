@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import reflex as rx
 import sqlalchemy
+import sqlalchemy.dialects.sqlite
+import sqlalchemy.exc
 import sqlmodel
 
 from tests import db, samples
@@ -48,6 +50,12 @@ def ingest(policy: UploadPolicy, directory: Path, files: list[tuple[str, bytes]]
         [Incoming(name, io.BytesIO(data), len(data)) for name, data in files], policy, directory
     )
     assert all(o.stored for o in outcomes), [o.message for o in outcomes]
+
+
+def row_id(row: StoredFile) -> int:
+    """A stored row's id (the model's ``int | None`` is for rows not yet saved)."""
+    assert row.id is not None
+    return row.id
 
 
 def names(page: records.LibraryPage) -> list[str]:
@@ -130,10 +138,10 @@ def test_every_sort_orders_and_breaks_ties_by_id(tmp_path: Path) -> None:
     # Same name and (both padded to 8×8 pixels) same size: only the id can order them.
     ingest(policy, tmp_path, [("same.png", png(5)), ("same.png", png(6))])
     rows = everything(policy).rows
-    by_id = sorted(rows, key=lambda r: r.id)
+    by_id = sorted(rows, key=row_id)
 
     def order(sort: str) -> list[int]:
-        return [row.id for row in everything(policy, sort).rows]
+        return [row_id(row) for row in everything(policy, sort).rows]
 
     newest = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
     assert order("newest") == [r.id for r in newest]
@@ -222,7 +230,9 @@ def bulk_rows() -> Iterator[tuple[str, list[dict]]]:
         yield page, rows
     finally:
         with rx.session() as session:
-            session.execute(sqlalchemy.delete(StoredFile).where(StoredFile.source_page == page))
+            session.execute(
+                sqlalchemy.delete(StoredFile).where(sqlmodel.col(StoredFile.source_page) == page)
+            )
             session.commit()
 
 

@@ -29,7 +29,7 @@ class RecordingSource(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1) -> bytes:
         self.sizes.append(size)
         if self.directory is not None:
             self.listings.append(sorted(os.listdir(self.directory)))
@@ -47,7 +47,7 @@ class FailingSource(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1) -> bytes:
         self.reads += 1
         if self.reads > self.good_chunks:
             raise self.error

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from upload_demo.file_view import FileView
 
 
-def file_url(item: FileView) -> rx.Var:
+def file_url(item: ObjectVar[FileView]) -> rx.Var:
     """Where Reflex serves a stored file (public, under a random name)."""
     return rx.get_upload_url(item.stored_name)
 
 
-def download_url(item: FileView) -> rx.Var:
+def download_url(item: ObjectVar[FileView]) -> rx.Var:
     """The backend's ``/download/{id}`` (see downloads.py): the file under its original name.
 
     Resolved against the same backend URL Reflex uses for ``/_upload``, so it
@@ -26,19 +29,20 @@ def download_url(item: FileView) -> rx.Var:
     return root + item.id.to_string()
 
 
-def preview_url(item: FileView) -> rx.Var:
+def preview_url(item: ObjectVar[FileView]) -> rx.Var:
     """The small picture to show for a file: its thumbnail or poster, else the file itself."""
     return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), file_url(item))
 
 
-def poster_url(item: FileView) -> rx.Var:
+def poster_url(item: ObjectVar[FileView]) -> rx.Var:
     """A video's poster frame for ``<video poster>``; "" when it has none."""
     return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), "")
 
 
-def type_icon(item: FileView) -> rx.Component:
+def type_icon(item: ObjectVar[FileView]) -> rx.Component:
     """An icon for the file's detected type, by its kind when no icon names the type."""
-    return rx.match(
+    # Every case is a component, so rx.match gives one; Reflex annotates Component | Var.
+    return rx.match(  # pyright: ignore[reportReturnType]
         item.content_type,
         ("application/pdf", rx.icon("file-text", color="var(--red-9)")),
         ("text/html", rx.icon("file-code", color="var(--blue-9)")),
@@ -54,7 +58,7 @@ def type_icon(item: FileView) -> rx.Component:
     )
 
 
-def preview_image(item: FileView, size: str) -> rx.Component:
+def preview_image(item: ObjectVar[FileView], size: str) -> rx.Component:
     """A square picture of the file (thumbnail, poster), or its type icon when it has none.
 
     Only files we decoded have a preview; a TIFF or HEIC is an image a
@@ -75,12 +79,12 @@ def preview_image(item: FileView, size: str) -> rx.Component:
     )
 
 
-def _measures(item: FileView) -> rx.Var:
+def _measures(item: ObjectVar[FileView]) -> rx.Var:
     """The dimensions part of a details line (" · 640 × 480 · h264"), or nothing."""
-    return rx.cond(item.dimensions_text != "", " · " + item.dimensions_text, "")
+    return rx.cond(item.dimensions_text != "", " · " + item.dimensions_text.to(str), "")
 
 
-def details(item: FileView, *more: rx.Component | str) -> rx.Component:
+def details(item: ObjectVar[FileView], *more: rx.Component | str) -> rx.Component:
     """One small grey line: size, dimensions or duration, upload time, then ``more``."""
     return rx.text(
         item.size_text,
@@ -93,7 +97,7 @@ def details(item: FileView, *more: rx.Component | str) -> rx.Component:
     )
 
 
-def _open_link(item: FileView) -> rx.Component:
+def _open_link(item: ObjectVar[FileView]) -> rx.Component:
     return rx.link(
         rx.hstack(type_icon(item), rx.text("Open the file in a new tab"), align="center"),
         href=file_url(item),
@@ -101,7 +105,7 @@ def _open_link(item: FileView) -> rx.Component:
     )
 
 
-def _full_view(item: FileView) -> rx.Component:
+def _full_view(item: ObjectVar[FileView]) -> rx.Component:
     """The image or the video player for what we decoded; a link to anything else."""
     return rx.cond(
         item.preview_name == "",
@@ -110,8 +114,9 @@ def _full_view(item: FileView) -> rx.Component:
     )
 
 
-def _decoded_view(item: FileView) -> rx.Component:
-    return rx.match(
+def _decoded_view(item: ObjectVar[FileView]) -> rx.Component:
+    # Every case is a component, so rx.match gives one; Reflex annotates Component | Var.
+    return rx.match(  # pyright: ignore[reportReturnType]
         item.kind,
         (
             "image",
@@ -140,7 +145,7 @@ def _decoded_view(item: FileView) -> rx.Component:
     )
 
 
-def file_dialog(item: FileView, trigger: rx.Component) -> rx.Component:
+def file_dialog(item: ObjectVar[FileView], trigger: rx.Component) -> rx.Component:
     """Clicking ``trigger`` opens the file full size (image, video player, or a link).
 
     The dialog names the file and gives its type, size, dimensions or duration,
@@ -178,7 +183,7 @@ def file_dialog(item: FileView, trigger: rx.Component) -> rx.Component:
     )
 
 
-def _gallery_tile(item: FileView) -> rx.Component:
+def _gallery_tile(item: ObjectVar[FileView]) -> rx.Component:
     image = rx.image(
         src=preview_url(item),
         alt=item.name,
@@ -204,7 +209,7 @@ def _gallery_tile(item: FileView) -> rx.Component:
     )
 
 
-def gallery(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
+def gallery(items: ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
     """A grid of stored images; clicking one opens it full size with its details."""
     return rx.cond(
         items.length() > 0,
@@ -219,7 +224,7 @@ def gallery(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
     )
 
 
-def _list_row(item: FileView) -> rx.Component:
+def _list_row(item: ObjectVar[FileView]) -> rx.Component:
     return rx.card(
         rx.hstack(
             preview_image(item, "56px"),
@@ -238,7 +243,7 @@ def _list_row(item: FileView) -> rx.Component:
     )
 
 
-def file_list(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
+def file_list(items: ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
     """Stored files as rows: preview for images, a type icon otherwise."""
     return rx.cond(
         items.length() > 0,
@@ -247,7 +252,7 @@ def file_list(items: rx.Var[list[FileView]], empty: str) -> rx.Component:
     )
 
 
-def video_player(item: rx.Var[FileView]) -> rx.Component:
+def video_player(item: ObjectVar[FileView]) -> rx.Component:
     """A native ``<video controls>`` player for a stored video."""
     return rx.vstack(
         rx.el.video(

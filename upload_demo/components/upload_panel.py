@@ -7,10 +7,11 @@ argument and gets the same behaviour as every other page.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
+from reflex_components_radix.themes.base import LiteralAccentColor
 
 from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Outcome
@@ -43,7 +44,8 @@ def start_upload(state: State) -> list[Any]:
         "on_upload_progress": state.on_progress,
         "extra_headers": {ATTEMPT_HEADER: attempt.to_string()},
     }
-    return [state.begin_upload(attempt), state.send_files(attempt, **options)]
+    # Reflex types NumberVar[int] + 1 as a NumberVar of int | float | Decimal.
+    return [state.begin_upload(attempt), state.send_files(attempt, **options)]  # pyright: ignore[reportArgumentType]
 
 
 def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False) -> rx.Component:
@@ -71,10 +73,12 @@ def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False)
         no_keyboard=no_keyboard,
         disabled=state.is_uploading,
         on_drop_rejected=lambda records: state.note_rejected(_rejection_records(records)),
-        drag_active_style={
-            "border_color": "var(--accent-9)",
-            "background_color": "var(--accent-3)",
-        },
+        drag_active_style=rx.Style(
+            {
+                "border_color": "var(--accent-9)",
+                "background_color": "var(--accent-3)",
+            }
+        ),
         border="2px dashed var(--gray-a7)",
         border_radius="var(--radius-4)",
         background_color="var(--color-panel-solid)",
@@ -89,7 +93,8 @@ def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False)
 
 def selection(state: State) -> rx.Component:
     """The files chosen so far, with Upload and Clear."""
-    files = rx.selected_files(state.upload_id)
+    # Annotated Var, rx.selected_files returns an ArrayVar of the chosen files' names.
+    files = cast("ArrayVar[list[str]]", rx.selected_files(state.upload_id))
     return rx.vstack(
         rx.hstack(
             rx.text("Selected: ", weight="medium"),
@@ -134,7 +139,12 @@ def selection(state: State) -> rx.Component:
     )
 
 
-_STATUS_COLORS = {"done": "green", "cancelled": "amber", "failed": "red", "uploading": "blue"}
+_STATUS_COLORS: dict[str, LiteralAccentColor] = {
+    "done": "green",
+    "cancelled": "amber",
+    "failed": "red",
+    "uploading": "blue",
+}
 
 
 def progress_panel(state: State) -> rx.Component:
@@ -171,7 +181,8 @@ def progress_panel(state: State) -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.progress(value=state.percent, max=100, size="3", aria_label="Upload progress"),
+            # Reflex types an int computed var, read on the class, as a NumberVar of any number.
+            rx.progress(value=state.percent, max=100, size="3", aria_label="Upload progress"),  # pyright: ignore[reportArgumentType]
             rx.text(
                 rx.cond(rx.State.is_hydrated, state.progress_text, "Connecting to the server…"),
                 size="2",
@@ -185,7 +196,7 @@ def progress_panel(state: State) -> rx.Component:
     )
 
 
-def _outcome_row(outcome: Outcome) -> rx.Component:
+def _outcome_row(outcome: ObjectVar[Outcome]) -> rx.Component:
     """A stored file, a refusal, or a repeat of a stored file with a link to that file."""
     duplicate = outcome.duplicate_of != ""
     return rx.hstack(
@@ -226,7 +237,7 @@ def _outcome_row(outcome: Outcome) -> rx.Component:
     )
 
 
-def _rejection_row(rejection: Rejection) -> rx.Component:
+def _rejection_row(rejection: ObjectVar[Rejection]) -> rx.Component:
     return rx.hstack(
         rx.icon("ban", color="var(--red-9)", size=18),
         rx.text(rejection.name, weight="medium"),

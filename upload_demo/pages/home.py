@@ -79,9 +79,10 @@ CARDS: tuple[PageCard, ...] = (
 class HomeState(rx.State):
     """Totals from the database, per page and overall."""
 
-    file_count: int = 0
-    total_bytes: int = 0
-    per_page: dict[str, str] = {}
+    # rx.Field: on the class (what components read), each is typed as the Var it is.
+    file_count: rx.Field[int] = rx.field(default=0)
+    total_bytes: rx.Field[int] = rx.field(default=0)
+    per_page: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
 
     @rx.var
     def totals_text(self) -> str:

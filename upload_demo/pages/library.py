@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from upload_demo import records
 from upload_demo.components.file_views import (
@@ -54,21 +55,22 @@ def _plural(count: int, noun: str) -> str:
 class LibraryState(rx.State):
     """The library's query and the page of rows it selects."""
 
-    kind: str = ANY
-    source: str = ANY
-    search: str = ""
-    sort: str = records.DEFAULT_SORT
-    page_number: int = 1
-    page_count: int = 1
-    items: list[FileView] = []
-    kinds: list[str] = []
-    sources: list[str] = []
-    matching_count: int = 0
-    matching_bytes: int = 0
-    total_count: int = 0
-    total_bytes: int = 0
-    loaded: bool = False
-    notice: str = ""
+    # rx.Field: on the class (what components read), each is typed as the Var it is.
+    kind: rx.Field[str] = rx.field(default=ANY)
+    source: rx.Field[str] = rx.field(default=ANY)
+    search: rx.Field[str] = rx.field(default="")
+    sort: rx.Field[str] = rx.field(default=records.DEFAULT_SORT)
+    page_number: rx.Field[int] = rx.field(default=1)
+    page_count: rx.Field[int] = rx.field(default=1)
+    items: rx.Field[list[FileView]] = rx.field(default_factory=list)
+    kinds: rx.Field[list[str]] = rx.field(default_factory=list)
+    sources: rx.Field[list[str]] = rx.field(default_factory=list)
+    matching_count: rx.Field[int] = rx.field(default=0)
+    matching_bytes: rx.Field[int] = rx.field(default=0)
+    total_count: rx.Field[int] = rx.field(default=0)
+    total_bytes: rx.Field[int] = rx.field(default=0)
+    loaded: rx.Field[bool] = rx.field(default=False)
+    notice: rx.Field[str] = rx.field(default="")
 
     # --- derived values ---------------------------------------------------
 
@@ -243,7 +245,7 @@ def _options(values: list[str], selected: str) -> list[str]:
 # --- components -------------------------------------------------------------
 
 
-def _thumbnail(item: FileView) -> rx.Component:
+def _thumbnail(item: ObjectVar[FileView]) -> rx.Component:
     """The preview (image thumbnail or video poster) or a type icon; opens the file."""
     return file_dialog(
         item,
@@ -259,8 +261,8 @@ def _thumbnail(item: FileView) -> rx.Component:
                     border_radius="var(--radius-2)",
                 ),
             ),
-            aria_label="Open " + item.name,
-            title="Open " + item.name,
+            aria_label="Open " + item.name.to(str),
+            title="Open " + item.name.to(str),
             position="relative",
             width="72px",
             height="72px",
@@ -275,14 +277,14 @@ def _thumbnail(item: FileView) -> rx.Component:
     )
 
 
-def _delete_button(item: FileView) -> rx.Component:
+def _delete_button(item: ObjectVar[FileView]) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.icon_button(
                 rx.icon("trash-2", size=16),
                 color_scheme="red",
                 variant="soft",
-                aria_label="Delete " + item.name,
+                aria_label="Delete " + item.name.to(str),
                 title="Delete",
             ),
         ),
@@ -312,7 +314,7 @@ def _delete_button(item: FileView) -> rx.Component:
     )
 
 
-def _row(item: FileView) -> rx.Component:
+def _row(item: ObjectVar[FileView]) -> rx.Component:
     return rx.card(
         rx.flex(
             _thumbnail(item),
@@ -326,7 +328,7 @@ def _row(item: FileView) -> rx.Component:
                 ),
                 rx.flex(
                     rx.badge(item.kind, variant="soft", color_scheme="indigo"),
-                    rx.badge("from /" + item.page, variant="outline", color_scheme="gray"),
+                    rx.badge("from /" + item.page.to(str), variant="outline", color_scheme="gray"),
                     rx.badge(item.content_type, variant="soft", color_scheme="gray"),
                     wrap="wrap",
                     spacing="1",
@@ -341,7 +343,7 @@ def _row(item: FileView) -> rx.Component:
                     rx.el.a(
                         rx.icon("download", size=16),
                         href=download_url(item),
-                        aria_label="Download " + item.name,
+                        aria_label="Download " + item.name.to(str),
                         title="Download under the original name",
                     ),
                     as_child=True,
