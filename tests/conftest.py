@@ -37,7 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = "*"
 
     import reflex as rx
-    from reflex_base.config import reload_config
+
+    from upload_demo.reflex_internals import reload_config
 
     reload_config()
     rx.Model.migrate()
@@ -75,6 +76,6 @@ def frontend_url(app_harness: object) -> str:
 @pytest.fixture(scope="session")
 def backend_url(app_harness: object) -> str:
     """The running backend (AppHarness points the config's api_url at it)."""
-    from reflex_base.config import get_config
+    from upload_demo.reflex_internals import api_url
 
-    return get_config().api_url.rstrip("/")
+    return api_url().rstrip("/")

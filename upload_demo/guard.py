@@ -35,11 +35,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from reflex_base import constants
-from reflex_base.config import get_config
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from upload_demo import reflex_internals
 from upload_demo.policy import UploadPolicy
 from upload_demo.units import human_bytes
 
@@ -97,7 +96,7 @@ def request_limit(policy: UploadPolicy) -> int:
 
 def upload_path() -> str:
     """Where Reflex serves the upload endpoint (``/_upload`` unless a backend path is set)."""
-    return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
+    return reflex_internals.upload_endpoint()
 
 
 def _int_or_none(value: str | None) -> int | None:

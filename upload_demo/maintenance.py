@@ -50,9 +50,8 @@ from typing import Literal
 import reflex as rx
 import sqlalchemy
 import sqlmodel
-from reflex_base.environment import environment
 
-from upload_demo import storage
+from upload_demo import reflex_internals, storage
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
 from upload_demo.units import human_bytes
@@ -319,9 +318,7 @@ def format_report(directory: Path, report: Report) -> list[str]:
 
 
 def _describe_db() -> str:
-    from reflex_base.config import get_config
-
-    url = get_config().db_url or ""
+    url = reflex_internals.db_url()
     with contextlib.suppress(Exception):
         return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
     return url
@@ -365,7 +362,7 @@ def main(
 
     if directory is None:
         # Not rx.get_upload_dir(): it creates a missing directory, hiding a wrong setting.
-        directory = environment.REFLEX_UPLOADED_FILES_DIR.get().resolve()
+        directory = reflex_internals.configured_upload_dir()
     print(f"Upload dir: {directory}")
     if session_factory is rx.session:
         print(f"Database:   {_describe_db()}")

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import reflex as rx
-from reflex.utils.format import format_event_handler
 
 from upload_demo import downloads, guard, maintenance
 from upload_demo.pages.home import HomeState, home_page
@@ -17,12 +16,13 @@ from upload_demo.pages.library import LibraryState, library_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
+from upload_demo.reflex_internals import handler_name
 from upload_demo.upload_state import UploadPageState, report_refusal
 
 #: Every page State with an upload handler, by the handler's name in the
 #: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
 UPLOAD_STATES: dict[str, type[UploadPageState]] = {
-    format_event_handler(state.upload_handler()): state
+    handler_name(state.upload_handler()): state
     for state in (ImagesState, VideoState, RestrictedState, OneStepState, LargeState)
 }
 

@@ -32,14 +32,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import reflex as rx
-from reflex.utils.format import format_event_handler
-from reflex_base.event import Event
 
 from upload_demo import chunked, ingest, records
 from upload_demo.file_view import FileView, from_record
 from upload_demo.guard import Refusal
 from upload_demo.ingest import Incoming, Outcome
 from upload_demo.policy import UploadPolicy
+from upload_demo.reflex_internals import enqueue_event, upload_request_open_js
 from upload_demo.units import human_bytes, human_duration
 
 #: How often the watcher checks that a running upload's request is still open.
@@ -262,7 +261,7 @@ class UploadPageState(rx.State, mixin=True):
                 if self.status != "uploading" or self.attempt != attempt:
                     return
             yield rx.call_script(
-                f"Boolean(refs['__upload_controllers_{state_cls.upload_id}'])",
+                upload_request_open_js(state_cls.upload_id),
                 callback=state_cls.request_open,
             )
 
@@ -356,8 +355,5 @@ async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Ref
     keeping refusals in a dict for ``request_open`` to consult, would hold
     state outside Reflex, per process, and only show on the watcher's next tick.)
     """
-    event = Event(
-        name=format_event_handler(state.upload_refused),
-        payload={"reason": refusal.reason, "attempt": refusal.attempt or 0},
-    )
-    await app.event_processor.enqueue(refusal.token, event)
+    payload = {"reason": refusal.reason, "attempt": refusal.attempt or 0}
+    await enqueue_event(app, refusal.token, state.upload_refused, payload)

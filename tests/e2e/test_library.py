@@ -27,6 +27,7 @@ from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
+from upload_demo.reflex_internals import new_state_manager
 
 
 def tag() -> str:
@@ -306,8 +307,6 @@ def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], N
     The dev frontend keeps serving the pages it built and reconnects to
     whatever listens on the port.
     """
-    from reflex.istate.manager import StateManager
-
     harness = app_harness
     started: list[BackendProcess] = []
     port = harness.backend.servers[0].sockets[0].getsockname()[1]
@@ -325,7 +324,7 @@ def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], N
     for process in started:
         process.stop()
     if started:
-        harness.app_instance._state_manager = StateManager.create()
+        harness.app_instance._state_manager = new_state_manager()
         harness._start_backend(port=port)
         harness._poll_for_servers(timeout=30)
 

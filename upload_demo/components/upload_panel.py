@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex.vars import ArrayVar, ObjectVar
 
 from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Outcome
@@ -21,10 +20,10 @@ State = type[UploadPageState]
 
 def _rejection_records(records: Any) -> Any:
     """Only names, sizes and error codes go to the server, never a refused file's bytes."""
-    return records.to(ArrayVar).map(
+    return records.to(list).map(
         lambda r: {
-            "name": r.to(ObjectVar)["file"].to(ObjectVar)["name"],
-            "codes": r.to(ObjectVar)["errors"].to(ArrayVar).map(lambda e: e.to(ObjectVar)["code"]),
+            "name": r.to(dict)["file"].to(dict)["name"],
+            "codes": r.to(dict)["errors"].to(list).map(lambda e: e.to(dict)["code"]),
         }
     )
 

@@ -1,0 +1,146 @@
+"""Each private Reflex API in reflex_internals still exists, where and as it was read.
+
+When one of these fails after a Reflex upgrade, the message names what moved;
+fix upload_demo/reflex_internals.py (nothing else imports Reflex's internals)
+and bump its READ_FROM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.metadata
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+import reflex as rx
+
+from tests.conftest import ROOT
+from upload_demo import reflex_internals
+from upload_demo.pages.one_step import OneStepState
+
+
+def _attribute(module: str, name: str) -> Any:
+    try:
+        found = importlib.import_module(module)
+    except ImportError as error:
+        pytest.fail(f"Reflex no longer has the module {module}: {error}")
+    assert hasattr(found, name), f"{module} no longer defines {name}"
+    return getattr(found, name)
+
+
+def _parameters(fn: Any) -> list[str]:
+    return list(inspect.signature(fn).parameters)
+
+
+def test_read_from_the_installed_version() -> None:
+    installed = importlib.metadata.version("reflex")
+    assert installed == reflex_internals.READ_FROM, (
+        f"Reflex {installed} is installed; reflex_internals was read from "
+        f"{reflex_internals.READ_FROM}: re-check each of its functions, then bump READ_FROM"
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("reflex_base.constants", "Endpoint"),
+        ("reflex_base.config", "get_config"),
+        ("reflex_base.config", "reload_config"),
+        ("reflex_base.environment", "environment"),
+        ("reflex_base.event", "Event"),
+        ("reflex_base.utils.format", "format_event_handler"),
+        ("reflex_base.vars", "VarData"),
+        ("reflex.istate.manager", "StateManager"),
+    ],
+)
+def test_the_private_names_exist(module: str, name: str) -> None:
+    _attribute(module, name)
+
+
+def test_handler_name_is_the_state_path_and_the_handler() -> None:
+    format_event_handler = _attribute("reflex_base.utils.format", "format_event_handler")
+    assert _parameters(format_event_handler) == ["handler"], "format_event_handler's signature"
+    name = reflex_internals.handler_name(OneStepState.handle_upload)
+    assert name == f"{OneStepState.get_full_name()}.handle_upload", name
+
+
+def test_an_event_carries_a_name_and_a_payload() -> None:
+    event_cls = _attribute("reflex_base.event", "Event")
+    fields = {field.name for field in dataclasses.fields(event_cls)}
+    assert {"name", "payload"} <= fields, f"Event's fields are now {sorted(fields)}"
+    event = event_cls(name="state.handler", payload={"reason": "x"})
+    assert (event.name, event.payload) == ("state.handler", {"reason": "x"})
+
+
+def test_the_app_has_an_event_processor_that_enqueues() -> None:
+    assert isinstance(getattr(rx.App, "event_processor", None), property), (
+        "rx.App.event_processor is gone"
+    )
+    processor = _attribute("reflex_base.event.processor.event_processor", "EventProcessor")
+    assert hasattr(processor, "enqueue"), "EventProcessor.enqueue is gone"
+    assert inspect.iscoroutinefunction(processor.enqueue), "EventProcessor.enqueue is not async"
+    assert _parameters(processor.enqueue)[:3] == ["self", "token", "event"], (
+        f"EventProcessor.enqueue's signature is now {inspect.signature(processor.enqueue)}"
+    )
+
+
+def _upload_js_copies() -> list[Path]:
+    """Reflex's upload.js template in the package, and the compiled app's copy if built."""
+    templates = Path(_attribute("reflex_base.constants", "Templates").Dirs.WEB_TEMPLATE)
+    copies = [templates / "utils" / "helpers" / "upload.js"]
+    built = ROOT / ".web" / "utils" / "helpers" / "upload.js"
+    return copies + ([built] if built.is_file() else [])
+
+
+@pytest.mark.parametrize("path", _upload_js_copies(), ids=lambda p: str(p.parent.parent.parent))
+def test_the_browser_keeps_the_upload_request_under_the_ref(path: Path) -> None:
+    assert path.is_file(), f"Reflex's upload.js is no longer at {path}"
+    source = path.read_text()
+    assert reflex_internals.upload_controller_ref("${upload_id}") in source, (
+        f"{path} no longer keeps the request under refs['__upload_controllers_<id>']"
+    )
+    assert "delete refs[upload_ref_name]" in source, (
+        f"{path} no longer removes the ref when the request ends"
+    )
+
+
+def test_cancel_upload_aborts_through_the_same_ref() -> None:
+    rendered = str(rx.cancel_upload("probe"))
+    assert reflex_internals.upload_controller_ref("probe") in rendered, rendered[:300]
+
+
+def test_the_request_open_script_reads_the_ref() -> None:
+    script = reflex_internals.upload_request_open_js("images")
+    assert script == "Boolean(refs['__upload_controllers_images'])"
+
+
+def test_js_expression_keeps_the_imports_of_what_it_uses() -> None:
+    assert _parameters(rx.Var)[:3] == ["_js_expr", "_var_type", "_var_data"], (
+        f"rx.Var's fields are now {inspect.signature(rx.Var)}"
+    )
+    root = rx.get_upload_url("")
+    var = reflex_internals.js_expression(f"new URL('x', {root!s})", root)
+    assert str(var) == f"new URL('x', {root!s})"
+    assert var._get_all_var_data() == root._get_all_var_data()
+
+
+def test_the_upload_endpoint_and_routes_follow_the_backend_path() -> None:
+    assert reflex_internals.upload_endpoint() == "/_upload"
+    assert reflex_internals.backend_route("/download/1") == "/download/1"
+
+
+def test_the_configured_upload_dir_is_rx_get_upload_dir() -> None:
+    assert reflex_internals.configured_upload_dir() == Path(rx.get_upload_dir()).resolve()
+
+
+def test_the_config_has_the_database_and_the_backend() -> None:
+    assert reflex_internals.db_url().startswith("sqlite:///")
+    assert reflex_internals.api_url().startswith("http")
+
+
+def test_a_state_manager_can_be_made() -> None:
+    manager = reflex_internals.new_state_manager()
+    assert hasattr(manager, "get_state"), type(manager)
