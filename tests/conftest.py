@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+
+#: Test folders whose name is their marker (declared in pyproject.toml): ``pytest -m unit``.
+FOLDER_MARKERS = frozenset({"unit", "backend", "e2e"})
 
 _session_dir: Path | None = None
 
@@ -42,6 +46,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     reload_config()
     rx.Model.migrate()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its folder, so a marker selects a folder's tests and only them."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(folder)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,13 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests import samples
 from tests.backend_process import BackendProcess
+from tests.db import tag
 from tests.e2e.actions import choose_files, expect_status, open_page, records_named
 from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
 from upload_demo.reflex_internals import new_state_manager
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
 
 
 def png(side: int = 12) -> bytes:

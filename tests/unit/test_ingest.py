@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import io
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import sqlmodel
 from PIL import Image
 
 from tests import db, samples
+from tests.db import rows_named, tag
 from tests.unit.stored import kept
 from upload_demo import duplicates, filetypes, ingest, maintenance, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
@@ -32,11 +32,6 @@ SMALL = UploadPolicy(
 )
 
 
-def tag() -> str:
-    """A unique marker, so each test finds only its own rows."""
-    return uuid.uuid4().hex[:12]
-
-
 def item(name: str, data: bytes, declared: int | str | None = "real") -> Incoming:
     size = len(data) if declared == "real" else declared
     return Incoming(name, io.BytesIO(data), size)  # type: ignore[arg-type]
@@ -49,12 +44,6 @@ def png_of_size(size: int, seed: int) -> bytes:
     data = out.getvalue()
     assert len(data) <= size
     return data + os.urandom(size - len(data))
-
-
-def rows_named(*names: str) -> list[StoredFile]:
-    with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.original_name.in_(names))
-        return list(session.exec(query).all())
 
 
 def row_for(stored_name: str) -> StoredFile | None:
