@@ -1,14 +1,14 @@
-"""The app: pages and their routes, the upload guard in front, start-up clean-up."""
+"""The app: each route in routes.py bound to its page, the upload guard, start-up clean-up."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import reflex as rx
 
-from upload_demo import downloads, guard, maintenance
+from upload_demo import downloads, guard, maintenance, routes
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
@@ -17,6 +17,7 @@ from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
 from upload_demo.reflex_internals import handler_name
+from upload_demo.routes import Route
 from upload_demo.upload_state import UploadPageState, report_refusal
 
 #: Every page State with an upload handler, by the handler's name in the
@@ -58,26 +59,19 @@ app = rx.App(
     ],
 )
 
-app.add_page(home_page, route="/", title="upload_demo", on_load=HomeState.load_totals)
-app.add_page(
-    images_page, route="/images", title="Images · upload_demo", on_load=ImagesState.load_items
-)
-app.add_page(video_page, route="/video", title="Video · upload_demo", on_load=VideoState.load_items)
-app.add_page(
-    restricted_page,
-    route="/restricted",
-    title="Restricted · upload_demo",
-    on_load=RestrictedState.load_items,
-)
-app.add_page(
-    one_step_page,
-    route="/one-step",
-    title="One-step · upload_demo",
-    on_load=OneStepState.load_items,
-)
-app.add_page(large_page, route="/large", title="Large · upload_demo", on_load=LargeState.load_items)
-app.add_page(
-    library_page, route="/library", title="Library · upload_demo", on_load=LibraryState.load
-)
+#: The page function and on_load handler of each route in routes.ROUTES.
+PAGES: dict[Route, tuple[Callable[[], rx.Component], rx.EventHandler]] = {
+    routes.HOME: (home_page, HomeState.load_totals),
+    routes.IMAGES: (images_page, ImagesState.load_items),
+    routes.VIDEO: (video_page, VideoState.load_items),
+    routes.RESTRICTED: (restricted_page, RestrictedState.load_items),
+    routes.ONE_STEP: (one_step_page, OneStepState.load_items),
+    routes.LARGE: (large_page, LargeState.load_items),
+    routes.LIBRARY: (library_page, LibraryState.load),
+}
+
+for route in routes.ROUTES:
+    page, on_load = PAGES[route]
+    app.add_page(page, route=route.path, title=route.title, on_load=on_load)
 
 app.register_lifespan_task(remove_crash_leftovers)

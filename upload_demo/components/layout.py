@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-#: (label, route) of every page, in nav order.
-NAV_LINKS: tuple[tuple[str, str], ...] = (
-    ("Home", "/"),
-    ("Images", "/images"),
-    ("Video", "/video"),
-    ("Restricted", "/restricted"),
-    ("One-step", "/one-step"),
-    ("Large", "/large"),
-    ("Library", "/library"),
-)
+from upload_demo.routes import ROUTES, Route
 
 
 def navbar() -> rx.Component:
@@ -28,8 +19,14 @@ def navbar() -> rx.Component:
             ),
             rx.hstack(
                 *[
-                    rx.link(label, href=route, weight="medium", size="3", underline="hover")
-                    for label, route in NAV_LINKS
+                    rx.link(
+                        route.nav_label,
+                        href=route.path,
+                        weight="medium",
+                        size="3",
+                        underline="hover",
+                    )
+                    for route in ROUTES
                 ],
                 spacing="5",
                 wrap="wrap",
@@ -54,7 +51,7 @@ def navbar() -> rx.Component:
     )
 
 
-def page_layout(title: str, summary: str, source: str, *children: rx.Component) -> rx.Component:
+def page_layout(title: str, summary: str, route: Route, *children: rx.Component) -> rx.Component:
     """A page: heading, one sentence on the Reflex feature shown, and its source file."""
     return rx.box(
         navbar(),
@@ -64,7 +61,7 @@ def page_layout(title: str, summary: str, source: str, *children: rx.Component) 
                 rx.text(summary, size="4", color_scheme="gray"),
                 rx.text(
                     "Source: ",
-                    rx.code(source, variant="ghost"),
+                    rx.code(route.source, variant="ghost"),
                     size="2",
                     color_scheme="gray",
                 ),

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from upload_demo import records
+from upload_demo import records, routes
 from upload_demo.components.file_views import (
     details,
     download_url,
@@ -525,7 +525,7 @@ def library_page() -> rx.Component:
         "Every stored file from every page, read with on_load from the database: filtered, "
         "sorted and paged there, downloaded under its original name through a route added "
         "with rx.App(api_transformer=...).",
-        "upload_demo/pages/library.py",
+        routes.LIBRARY,
         _controls(),
         _summary(),
         rx.cond(
