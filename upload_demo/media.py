@@ -74,7 +74,7 @@ DEMUXERS: dict[FileType, str] = {
 
 #: Full-size decodes running at once, whatever the number of concurrent uploads:
 #: with MAX_PIXELS this bounds the memory decoding can take. It stays beside the
-#: upload handler's pool (upload_state.INGEST_THREADS, larger, as copying needs no
+#: upload handler's pool (ingest_pool.INGEST_THREADS, larger, as copying needs no
 #: such memory): a decode waiting here holds an ingest thread, never a thread of
 #: asyncio's default pool, and the bound holds for any caller.
 _DECODE_SLOTS = threading.BoundedSemaphore(2)

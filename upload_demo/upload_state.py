@@ -23,10 +23,7 @@ reported as failed, and a refusal is never overwritten by the reset.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import dataclasses
-import functools
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,6 +34,7 @@ from upload_demo import chunked, ingest, records
 from upload_demo.file_view import FileView, from_record
 from upload_demo.guard import Refusal
 from upload_demo.ingest import Incoming, Outcome
+from upload_demo.ingest_pool import POOL, ingest_in_pool
 from upload_demo.policy import UploadPolicy
 from upload_demo.reflex_internals import enqueue_event, upload_request_open_js
 from upload_demo.units import human_bytes, human_duration
@@ -48,28 +46,6 @@ FAILED_REQUEST = (
     "the upload request did not complete (the connection was lost or the server "
     "refused it); nothing was stored"
 )
-
-
-#: Uploads stored at once per process. Storing is copying and hashing (the disk's pace;
-#: file I/O and hashlib release the GIL) and, for media, decoding, which media.py caps at
-#: 2 at a time for memory. With 4, two uploads can be copied while two are decoded.
-INGEST_THREADS = 4
-
-#: Threads of their own: a burst of uploads waits here, and never takes the threads of
-#: asyncio's default pool (min(32, cores + 4)), which every page's queries need.
-_INGEST_POOL = concurrent.futures.ThreadPoolExecutor(
-    max_workers=INGEST_THREADS, thread_name_prefix="ingest"
-)
-
-
-async def ingest_in_pool(
-    items: list[Incoming], policy: UploadPolicy, directory: Path
-) -> list[Outcome]:
-    """``ingest.ingest_batch`` in the ingest pool, with this context (as asyncio.to_thread)."""
-    call = functools.partial(
-        contextvars.copy_context().run, ingest.ingest_batch, items, policy, directory
-    )
-    return await asyncio.get_running_loop().run_in_executor(_INGEST_POOL, call)
 
 
 @dataclasses.dataclass
@@ -227,8 +203,9 @@ class UploadPageState(rx.State, mixin=True):
         """Check, store and record every file, then show each file's outcome.
 
         Starlette has already spooled the files to temporary files; they are
-        copied from there in chunks in the ingest pool's threads, never read whole. A
-        request from an earlier attempt was cancelled: it stores nothing.
+        copied from there in chunks in the ingest pool's threads (ingest_pool.py),
+        never read whole. A request from an earlier attempt was cancelled: it
+        stores nothing.
         """
         if not self._join(attempt) or self.status == "cancelled":
             return None
@@ -333,9 +310,7 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
         async with self:
             if not self._join(attempt) or self.status == "cancelled":
                 return None
-        outcomes = await chunked.receive(
-            chunk_iter, self.policy, Path(rx.get_upload_dir()), _INGEST_POOL
-        )
+        outcomes = await chunked.receive(chunk_iter, self.policy, Path(rx.get_upload_dir()), POOL)
         # Read before taking the state's lock, which other events of this tab wait on.
         items = await self._newest_items()
         async with self:
