@@ -24,7 +24,7 @@ request to the console), so the guard also tells the page: it calls
 ``on_refused`` with the client token, the handler, the upload attempt (the
 ``Upload-Attempt`` header the page sends) and the reason, before it answers.
 The app turns that into an event for the page's State (see
-``upload_state.report_refusal``). The guard itself knows policies, not pages.
+``upload_demo.report_refusal``). The guard itself knows policies, not pages.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from upload_demo.pages.library import LibraryState, library_page
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
-from upload_demo.reflex_internals import handler_name
+from upload_demo.reflex_internals import enqueue_event, handler_name
 from upload_demo.routes import Route
-from upload_demo.upload_state import UploadPageState, report_refusal
+from upload_demo.upload_state import UploadPageState
 
 #: Every page State with an upload handler, by the handler's name in the
 #: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
@@ -28,8 +28,18 @@ UPLOAD_STATES: dict[str, type[UploadPageState]] = {
 }
 
 
-async def _tell_page(refusal: guard.Refusal) -> None:
-    await report_refusal(app, UPLOAD_STATES[refusal.handler], refusal)
+async def report_refusal(refusal: guard.Refusal) -> None:
+    """Deliver the upload guard's refusal to its page as an ``upload_refused`` event.
+
+    The event goes through Reflex's own queue for the client's token, like any
+    event from the browser, so the State changes under its lock and the change
+    reaches the page over its websocket at once. (The alternative, the guard
+    keeping refusals in a dict for ``request_open`` to consult, would hold
+    state outside Reflex, per process, and only show on the watcher's next tick.)
+    """
+    state = UPLOAD_STATES[refusal.handler]
+    payload = {"reason": refusal.reason, "attempt": refusal.attempt or 0}
+    await enqueue_event(app, refusal.token, state.upload_refused, payload)
 
 
 @contextlib.asynccontextmanager
@@ -54,7 +64,7 @@ app = rx.App(
         guard.transformer(
             path=guard.upload_path(),
             policies={name: state.policy for name, state in UPLOAD_STATES.items()},
-            on_refused=_tell_page,
+            on_refused=report_refusal,
         ),
     ],
 )

@@ -9,7 +9,8 @@ request itself. ``watch_upload`` therefore asks the browser, while an upload
 runs, whether its request is still open; a request that closed without the
 handler reporting back is a failed upload. When the failure is the upload
 guard's 413 (the request was over the page's total), the guard reports the
-reason through ``report_refusal`` and the page shows that instead.
+reason as an ``upload_refused`` event (see upload_demo.py) and the page shows
+that instead.
 
 Every upload carries an attempt number, chosen by the page (its current
 ``attempt`` + 1) and sent both with ``begin_upload`` (over the websocket) and
@@ -18,6 +19,9 @@ with the upload request (over HTTP, as a handler argument and the
 State first starts the attempt, and the late ``begin_upload`` is ignored: a
 tiny upload handled before its ``begin_upload`` is not reset and then
 reported as failed, and a refusal is never overwritten by the reset.
+
+The buffered State and its streaming variant stay in this one module (a
+little over 300 lines): both follow that protocol, which reads best whole.
 """
 
 from __future__ import annotations
@@ -32,11 +36,10 @@ import reflex as rx
 
 from upload_demo import chunked, ingest, records
 from upload_demo.file_view import FileView, from_record
-from upload_demo.guard import Refusal
 from upload_demo.ingest import Incoming, Outcome
 from upload_demo.ingest_pool import POOL, ingest_in_pool
 from upload_demo.policy import UploadPolicy
-from upload_demo.reflex_internals import enqueue_event, upload_request_open_js
+from upload_demo.reflex_internals import upload_request_open_js
 from upload_demo.units import human_bytes, human_duration
 
 #: How often the watcher checks that a running upload's request is still open.
@@ -319,16 +322,3 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
             self._finish(outcomes, sum(o.size for o in outcomes))
             self.items = items
         return rx.clear_selected_files(self.upload_id)
-
-
-async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Refusal) -> None:
-    """Deliver the upload guard's refusal to the page as an ``upload_refused`` event.
-
-    The event goes through Reflex's own queue for the client's token, like any
-    event from the browser, so the State changes under its lock and the change
-    reaches the page over its websocket at once. (The alternative, the guard
-    keeping refusals in a dict for ``request_open`` to consult, would hold
-    state outside Reflex, per process, and only show on the watcher's next tick.)
-    """
-    payload = {"reason": refusal.reason, "attempt": refusal.attempt or 0}
-    await enqueue_event(app, refusal.token, state.upload_refused, payload)
