@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 import sqlalchemy.exc
 
-from upload_demo import duplicates, media, records, storage
+from upload_demo import media, records, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.models import StoredFile
 from upload_demo.policy import Rejected, UploadPolicy
@@ -94,10 +94,11 @@ def _read_head(stream: BinaryIO) -> bytes:
 
 
 def _duplicate(name: str, existing: StoredFile) -> Outcome:
+    """A repeat of stored bytes: the page names the file it repeats and where that came from."""
     return Outcome(
         name=name,
         stored=False,
-        message=duplicates.message(existing),
+        message=f"already stored as {existing.original_name} (from /{existing.source_page})",
         duplicate_of=existing.stored_name,
     )
 
@@ -141,7 +142,7 @@ def _record(
         records.commit_or_discard(record, directory)
     except sqlalchemy.exc.IntegrityError:
         # The same bytes were committed by another upload since the lookup above.
-        existing = duplicates.stored_with(received.sha256)
+        existing = records.stored_with(received.sha256)
         if existing is not None:
             return _duplicate(name, existing)
         raise
@@ -169,7 +170,7 @@ def keep(
     published files as still being stored, so the maintenance check can tell
     them from what a crash left without a record.
     """
-    existing = duplicates.stored_with(received.sha256)
+    existing = records.stored_with(received.sha256)
     if existing is not None:
         return _duplicate(name, existing)
     info: media.MediaInfo | None = None

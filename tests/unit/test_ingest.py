@@ -18,7 +18,7 @@ from PIL import Image
 from tests import db, samples
 from tests.db import rows_named, tag
 from tests.unit.stored import kept
-from upload_demo import duplicates, filetypes, ingest, maintenance, policy, records, storage
+from upload_demo import filetypes, ingest, maintenance, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
@@ -524,14 +524,14 @@ def test_race_between_lookup_and_commit_is_a_duplicate(
     data = samples.image_bytes("PNG", seed=453)
     other = tmp_path / "other"
     (winner,) = ingest_batch([item(f"winner-{t}.png", data)], policy.IMAGES, other)
-    real_lookup = duplicates.stored_with
+    real_lookup = records.stored_with
     lookups: list[str] = []
 
     def lookup_before_the_other_commit(sha256: str) -> StoredFile | None:
         lookups.append(sha256)
         return None if len(lookups) == 1 else real_lookup(sha256)
 
-    monkeypatch.setattr(duplicates, "stored_with", lookup_before_the_other_commit)
+    monkeypatch.setattr(records, "stored_with", lookup_before_the_other_commit)
     target = tmp_path / "mine"
     (loser,) = ingest_batch([item(f"loser-{t}.png", data)], policy.IMAGES, target)
 
