@@ -1,4 +1,7 @@
-"""The frame of every page: nav bar, heading, what the page demonstrates, its source."""
+"""The frame of every page: nav bar, heading, what the page demonstrates, its source.
+
+Also the one notice that stored files are public, shown wherever files are.
+"""
 
 from __future__ import annotations
 
@@ -75,4 +78,20 @@ def page_layout(title: str, summary: str, route: Route, *children: rx.Component)
         ),
         min_height="100vh",
         background_color="var(--gray-2)",
+    )
+
+
+def privacy_notice() -> rx.Component:
+    """Reflex serves stored files publicly: say so, and why they cannot be listed."""
+    return rx.hstack(
+        rx.icon("info", size=14, color="var(--gray-9)"),
+        rx.text(
+            "Stored files are public under /_upload at random, unguessable names;"
+            " the original names are kept in the database only.",
+            size="1",
+            color_scheme="gray",
+        ),
+        align="center",
+        spacing="1",
+        class_name="privacy-notice",
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from upload_demo.components.layout import privacy_notice
 from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Outcome
 from upload_demo.upload_state import Rejection, UploadPageState
@@ -277,17 +278,7 @@ def upload_panel(
         rx.fragment() if one_step else selection(state),
         progress_panel(state),
         outcome_list(state),
-        rx.hstack(
-            rx.icon("info", size=14, color="var(--gray-9)"),
-            rx.text(
-                "Stored files are public under /_upload at random, unguessable names;"
-                " your file names are kept in the database only.",
-                size="1",
-                color_scheme="gray",
-            ),
-            align="center",
-            spacing="1",
-        ),
+        privacy_notice(),
         width="100%",
         spacing="3",
     )

@@ -23,7 +23,7 @@ from upload_demo.components.file_views import (
     file_dialog,
     preview_image,
 )
-from upload_demo.components.layout import page_layout
+from upload_demo.components.layout import page_layout, privacy_notice
 from upload_demo.file_view import FileView, from_record
 from upload_demo.units import human_bytes
 
@@ -540,15 +540,5 @@ def library_page() -> rx.Component:
             ),
         ),
         _results(),
-        rx.hstack(
-            rx.icon("info", size=14, color="var(--gray-9)"),
-            rx.text(
-                "Stored files are public under /_upload at random, unguessable names;"
-                " the original names are kept in the database only.",
-                size="1",
-                color_scheme="gray",
-            ),
-            align="center",
-            spacing="1",
-        ),
+        privacy_notice(),
     )
