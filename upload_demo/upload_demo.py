@@ -12,7 +12,8 @@ from upload_demo import downloads, guard, maintenance, routes
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
-from upload_demo.pages.library import LibraryState, library_page
+from upload_demo.pages.library import library_page
+from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
