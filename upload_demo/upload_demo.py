@@ -8,7 +8,7 @@ from pathlib import Path
 
 import reflex as rx
 
-from upload_demo import downloads, guard, maintenance, routes
+from upload_demo import consistency, downloads, guard, routes
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
@@ -47,11 +47,11 @@ async def report_refusal(refusal: guard.Refusal) -> None:
 async def remove_crash_leftovers() -> AsyncIterator[None]:
     """Before serving, remove temp files a crashed upload left in the upload dir.
 
-    Only files no live process is writing go (see maintenance.py): another
+    Only files no live process is writing go (see consistency.py): another
     worker's upload in progress holds its temp file's lock and is left alone.
     """
     directory = Path(rx.get_upload_dir())
-    removed = await asyncio.to_thread(maintenance.remove_leftover_temp_files, directory)
+    removed = await asyncio.to_thread(consistency.remove_leftover_temp_files, directory)
     for path in removed:
         logging.getLogger(__name__).warning("removed a crashed upload's temp file %s", path)
     yield

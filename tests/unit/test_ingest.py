@@ -18,7 +18,7 @@ from PIL import Image
 from tests import db, samples
 from tests.db import rows_named, tag
 from tests.unit.stored import kept
-from upload_demo import filetypes, ingest, maintenance, policy, records, storage
+from upload_demo import consistency, filetypes, ingest, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
@@ -291,11 +291,11 @@ def test_a_failure_after_the_commit_keeps_the_upload(tmp_path: Path) -> None:
 def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: Path) -> None:
     """The maintenance check, run just before the commit, sees an upload still being stored."""
     t = tag()
-    seen: list[maintenance.Report] = []
+    seen: list[consistency.Report] = []
 
     def check_before_commit(session: sqlmodel.Session) -> None:
         if not seen and any(isinstance(new, StoredFile) for new in session.new):
-            seen.append(maintenance.scan(tmp_path))
+            seen.append(consistency.scan(tmp_path))
 
     sqlalchemy.event.listen(sqlmodel.Session, "before_commit", check_before_commit)
     try:
@@ -313,7 +313,7 @@ def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: P
     assert sorted(report.busy_files) == sorted(files_for(outcome))
     assert len(report.busy_files) == 2
     # Once committed and closed, both are simply stored.
-    after = maintenance.scan(tmp_path)
+    after = consistency.scan(tmp_path)
     assert (after.orphan_files, after.busy_files) == ([], [])
 
 
