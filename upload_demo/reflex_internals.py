@@ -8,13 +8,15 @@ expression that carries its imports, and the config and environment
 ``rx.get_upload_dir`` reads. Pages and components use ``rx.*`` only; the
 rest of the app imports these from here. ``tests/unit/test_reflex_internals.py``
 checks each against the installed Reflex, so an upgrade that moves one fails
-there, by name, instead of somewhere in an upload.
+there, by name, instead of somewhere in an upload. The last two serve only
+the tests (a State outside an app; a restarted test backend), kept here for
+the same reason.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import reflex as rx
 from reflex_base import constants
@@ -26,6 +28,8 @@ from reflex_base.utils.format import format_event_handler
 #: The Reflex version these were read from.
 READ_FROM = "0.10.1"
 
+S = TypeVar("S", bound=rx.State)
+
 __all__ = [
     "READ_FROM",
     "api_url",
@@ -35,8 +39,9 @@ __all__ = [
     "enqueue_event",
     "handler_name",
     "js_expression",
-    "new_state_manager",
+    "new_state",
     "reload_config",
+    "restart_harness_backend",
     "upload_controller_ref",
     "upload_endpoint",
     "upload_request_open_js",
@@ -112,8 +117,18 @@ def api_url() -> str:
     return get_config().api_url
 
 
-def new_state_manager() -> Any:
-    """A fresh, empty state manager of the configured kind, as a restarted backend has."""
+# --- for the tests ------------------------------------------------------------------
+
+
+def new_state(state_cls: type[S]) -> S:
+    """An instance of ``state_cls`` outside any app, to call its handlers directly."""
+    return state_cls(_reflex_internal_init=True)
+
+
+def restart_harness_backend(harness: Any, port: int, timeout: float = 30) -> None:
+    """Start an ``AppHarness``'s backend again on ``port``, empty, as after a restart."""
     from reflex.istate.manager import StateManager
 
-    return StateManager.create()
+    harness.app_instance._state_manager = StateManager.create()
+    harness._start_backend(port=port)
+    harness._poll_for_servers(timeout=timeout)

@@ -27,7 +27,7 @@ from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
-from upload_demo.reflex_internals import new_state_manager
+from upload_demo.reflex_internals import restart_harness_backend
 
 
 def png(side: int = 12) -> bytes:
@@ -320,9 +320,7 @@ def restart_backend(app_harness: Any, tmp_path: Path) -> Iterator[Callable[[], N
     for process in started:
         process.stop()
     if started:
-        harness.app_instance._state_manager = new_state_manager()
-        harness._start_backend(port=port)
-        harness._poll_for_servers(timeout=30)
+        restart_harness_backend(harness, port)
 
 
 def test_a_server_restart_keeps_everything(

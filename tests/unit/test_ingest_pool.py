@@ -19,6 +19,7 @@ from tests import samples
 from tests.loops import run
 from upload_demo import ingest_pool
 from upload_demo.pages.one_step import OneStepState
+from upload_demo.reflex_internals import new_state
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ def refused_upload(stream: WatchedStream) -> rx.UploadFile:
 
 
 async def handle(files: list[rx.UploadFile]) -> OneStepState:
-    state = OneStepState(_reflex_internal_init=True)
+    state = new_state(OneStepState)
     await OneStepState.handle_upload.fn(state, files, 1)
     return state
 

@@ -141,6 +141,23 @@ def test_the_config_has_the_database_and_the_backend() -> None:
     assert reflex_internals.api_url().startswith("http")
 
 
-def test_a_state_manager_can_be_made() -> None:
-    manager = reflex_internals.new_state_manager()
+def test_a_state_can_be_made_outside_an_app() -> None:
+    state_init = _attribute("reflex.state", "BaseState").__init__
+    assert "_reflex_internal_init" in _parameters(state_init), (
+        f"BaseState.__init__ is now {inspect.signature(state_init)}"
+    )
+    state = reflex_internals.new_state(OneStepState)
+    assert isinstance(state, OneStepState)
+    assert state.status == "idle"
+
+
+def test_the_harness_backend_can_be_restarted() -> None:
+    harness = _attribute("reflex.testing", "AppHarness")
+    for name in ("_start_backend", "_poll_for_servers"):
+        assert callable(getattr(harness, name, None)), f"AppHarness.{name} is gone"
+    assert "port" in _parameters(harness._start_backend), "AppHarness._start_backend(port=)"
+    assert "_state_manager" in _attribute("reflex.app", "App").__dataclass_fields__, (
+        "rx.App._state_manager is gone"
+    )
+    manager = _attribute("reflex.istate.manager", "StateManager").create()
     assert hasattr(manager, "get_state"), type(manager)
