@@ -6,10 +6,9 @@ import base64
 import re
 from pathlib import Path
 
-import reflex as rx
 from playwright.sync_api import Page, expect
 
-from upload_demo.models import StoredFile
+from tests.db import rows_named
 
 
 def open_page(page: Page, frontend_url: str, route: str) -> None:
@@ -90,19 +89,13 @@ def cancel_throttled_upload(
     expect(cancel).to_be_disabled()
     # Give a late handler every chance to store something, then look.
     page.wait_for_timeout(1500)
-    assert records_named(path.name) == []
+    assert rows_named(path.name) == []
     assert stored_files(upload_dir) == before
 
 
 def expect_status(page: Page, text: str) -> None:
     """The progress panel's final state badge."""
     expect(page.locator(".upload-status")).to_contain_text(text, timeout=30_000)
-
-
-def records_named(name: str) -> list[StoredFile]:
-    """Rows whose original name is ``name``."""
-    with rx.session() as session:
-        return list(session.exec(StoredFile.select().where(StoredFile.original_name == name)).all())
 
 
 def stored_files(upload_dir: Path) -> set[str]:

@@ -9,12 +9,12 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests import samples
+from tests.db import rows_named
 from tests.e2e.actions import (
     cancel_throttled_upload,
     choose_files,
     expect_status,
     open_page,
-    records_named,
     stored_files,
 )
 
@@ -39,10 +39,10 @@ def test_a_streamed_upload_reaches_done_and_is_stored(
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     expect(page.locator(".progress-text")).to_contain_text("100%")
-    (doc_row,) = records_named("streamed-doc.pdf")
+    (doc_row,) = rows_named("streamed-doc.pdf")
     assert doc_row.source_page == "large"
     assert (upload_dir / doc_row.stored_name).read_bytes() == document.read_bytes()
-    (photo_row,) = records_named("streamed-photo.png")
+    (photo_row,) = rows_named("streamed-photo.png")
     # Images streamed here get their thumbnail as on /images.
     assert photo_row.preview_name and (upload_dir / photo_row.preview_name).is_file()
     assert not any(n.startswith(".partial-") for n in os.listdir(upload_dir))

@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests import samples
 from tests.backend_process import BackendProcess
-from tests.db import tag
-from tests.e2e.actions import choose_files, expect_status, open_page, records_named
+from tests.db import rows_named, tag
+from tests.e2e.actions import choose_files, expect_status, open_page
 from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
@@ -51,7 +51,7 @@ def store(upload_dir: Path, page_policy: UploadPolicy, files: list[tuple[str, by
 
 
 def record(name: str) -> StoredFile:
-    (row,) = records_named(name)
+    (row,) = rows_named(name)
     return row
 
 
@@ -273,7 +273,7 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
     expect(page).to_have_url(re.compile(r"[?&]sort=name(&|$)"))
     expect(page.locator(".library-name").first).to_have_text(doomed)
     assert row_names(page) == [doomed, neighbour]
-    assert len(records_named(doomed)) == 1
+    assert len(rows_named(doomed)) == 1
     assert (upload_dir / row.stored_name).is_file()
     assert (upload_dir / preview).is_file()
 
@@ -282,7 +282,7 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
     expect(page.locator(".library-notice")).to_contain_text(f"Deleted “{doomed}”")
     expect(rows(page)).to_have_count(1)
     expect(rows(page).first).to_contain_text(neighbour)
-    assert records_named(doomed) == []
+    assert rows_named(doomed) == []
     assert not (upload_dir / row.stored_name).exists()
     assert not (upload_dir / preview).exists()
     assert (upload_dir / record(neighbour).stored_name).is_file()
