@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex_base import config as reflex_config
 from reflex_base import constants
-from reflex_base.config import get_config, reload_config
 from reflex_base.environment import environment
 from reflex_base.event import Event
 from reflex_base.utils.format import format_event_handler
@@ -90,7 +90,7 @@ def js_expression(code: str, *uses: rx.Var) -> rx.Var:
 
 def backend_route(path: str) -> str:
     """``path`` under the configured backend path, where Reflex mounts its own routes."""
-    return get_config().prepend_backend_path(path)
+    return reflex_config.get_config().prepend_backend_path(path)
 
 
 def upload_endpoint() -> str:
@@ -107,14 +107,19 @@ def configured_upload_dir() -> Path:
     return environment.REFLEX_UPLOADED_FILES_DIR.get().resolve()
 
 
+def reload_config() -> None:
+    """Read ``rxconfig.py`` and the environment again, after the tests have set it."""
+    reflex_config.reload_config()
+
+
 def db_url() -> str:
     """The configured database URL ("" when there is none)."""
-    return get_config().db_url or ""
+    return reflex_config.get_config().db_url or ""
 
 
 def api_url() -> str:
     """The backend's URL as the config has it (a test harness points it at its server)."""
-    return get_config().api_url
+    return reflex_config.get_config().api_url
 
 
 # --- for the tests ------------------------------------------------------------------
