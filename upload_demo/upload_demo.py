@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import reflex as rx
 
@@ -21,11 +22,32 @@ from upload_demo.reflex_internals import enqueue_event, handler_name
 from upload_demo.routes import Route
 from upload_demo.upload_state import UploadPageState
 
+
+class Bound(NamedTuple):
+    """What a route shows: its page function, the page's State and its on_load handler."""
+
+    page: Callable[[], rx.Component]
+    state: type[rx.State]
+    on_load: rx.EventHandler
+
+
+#: Each route in routes.ROUTES, bound to its page.
+PAGES: dict[Route, Bound] = {
+    routes.HOME: Bound(home_page, HomeState, HomeState.load_totals),
+    routes.IMAGES: Bound(images_page, ImagesState, ImagesState.load_items),
+    routes.VIDEO: Bound(video_page, VideoState, VideoState.load_items),
+    routes.RESTRICTED: Bound(restricted_page, RestrictedState, RestrictedState.load_items),
+    routes.ONE_STEP: Bound(one_step_page, OneStepState, OneStepState.load_items),
+    routes.LARGE: Bound(large_page, LargeState, LargeState.load_items),
+    routes.LIBRARY: Bound(library_page, LibraryState, LibraryState.load),
+}
+
 #: Every page State with an upload handler, by the handler's name in the
 #: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
 UPLOAD_STATES: dict[str, type[UploadPageState]] = {
-    handler_name(state.upload_handler()): state
-    for state in (ImagesState, VideoState, RestrictedState, OneStepState, LargeState)
+    handler_name(bound.state.upload_handler()): bound.state
+    for bound in PAGES.values()
+    if issubclass(bound.state, UploadPageState)
 }
 
 
@@ -70,19 +92,8 @@ app = rx.App(
     ],
 )
 
-#: The page function and on_load handler of each route in routes.ROUTES.
-PAGES: dict[Route, tuple[Callable[[], rx.Component], rx.EventHandler]] = {
-    routes.HOME: (home_page, HomeState.load_totals),
-    routes.IMAGES: (images_page, ImagesState.load_items),
-    routes.VIDEO: (video_page, VideoState.load_items),
-    routes.RESTRICTED: (restricted_page, RestrictedState.load_items),
-    routes.ONE_STEP: (one_step_page, OneStepState.load_items),
-    routes.LARGE: (large_page, LargeState.load_items),
-    routes.LIBRARY: (library_page, LibraryState.load),
-}
-
 for route in routes.ROUTES:
-    page, on_load = PAGES[route]
-    app.add_page(page, route=route.path, title=route.title, on_load=on_load)
+    bound = PAGES[route]
+    app.add_page(bound.page, route=route.path, title=route.title, on_load=bound.on_load)
 
 app.register_lifespan_task(remove_crash_leftovers)
