@@ -31,7 +31,7 @@ def tag() -> str:
 def rows_named(*names: str) -> list[StoredFile]:
     """The rows whose original name is one of ``names``."""
     with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.original_name.in_(names))
+        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
         return list(session.exec(query).all())
 
 

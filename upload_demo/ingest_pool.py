@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
-import functools
 from pathlib import Path
 
 from upload_demo import ingest
@@ -32,7 +31,7 @@ async def ingest_in_pool(
     items: list[Incoming], policy: UploadPolicy, directory: Path
 ) -> list[Outcome]:
     """``ingest.ingest_batch`` in the pool, with this context (as asyncio.to_thread)."""
-    call = functools.partial(
-        contextvars.copy_context().run, ingest.ingest_batch, items, policy, directory
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(
+        POOL, lambda: context.run(ingest.ingest_batch, items, policy, directory)
     )
-    return await asyncio.get_running_loop().run_in_executor(POOL, call)

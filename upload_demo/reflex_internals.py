@@ -1,16 +1,16 @@
 """Every private or undocumented piece of Reflex the app relies on, in one place.
 
 Read from Reflex 0.10.1 (``READ_FROM``). Public ``rx.*`` does not yet offer
-these: the event name Reflex puts in the ``Reflex-Event-Handler`` header, a
-way to hand an event to a client's queue from outside a handler, the ref
-under which the browser keeps a running upload's request, a JavaScript
-expression that carries its imports, and the config and environment
-``rx.get_upload_dir`` reads. Pages and components use ``rx.*`` only; the
-rest of the app imports these from here. ``tests/unit/test_reflex_internals.py``
-checks each against the installed Reflex, so an upgrade that moves one fails
-there, by name, instead of somewhere in an upload. The last two serve only
-the tests (a State outside an app; a restarted test backend), kept here for
-the same reason.
+these: the type ``add_page`` takes for ``on_load``, the event name Reflex puts
+in the ``Reflex-Event-Handler`` header, a way to hand an event to a client's
+queue from outside a handler, the ref under which the browser keeps a running
+upload's request, a JavaScript expression that carries its imports, and the
+config and environment ``rx.get_upload_dir`` reads. Pages and components use
+``rx.*`` only; the rest of the app imports these from here.
+``tests/unit/test_reflex_internals.py`` checks each against the installed
+Reflex, so an upgrade that moves one fails there, by name, instead of
+somewhere in an upload. The last two serve only the tests (a State outside an
+app; a restarted test backend), kept here for the same reason.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import reflex as rx
 from reflex_base import config as reflex_config
 from reflex_base import constants
 from reflex_base.environment import environment
-from reflex_base.event import Event
+from reflex_base.event import Event, EventType
 from reflex_base.utils.format import format_event_handler
 
 #: The Reflex version these were read from.
@@ -30,8 +30,12 @@ READ_FROM = "0.10.1"
 
 S = TypeVar("S", bound=rx.State)
 
+#: What ``app.add_page(on_load=...)`` takes: a State's handler called with no argument.
+OnLoad = EventType[()]
+
 __all__ = [
     "READ_FROM",
+    "OnLoad",
     "api_url",
     "backend_route",
     "configured_upload_dir",
@@ -127,7 +131,7 @@ def api_url() -> str:
 
 def new_state(state_cls: type[S]) -> S:
     """An instance of ``state_cls`` outside any app, to call its handlers directly."""
-    return state_cls(_reflex_internal_init=True)
+    return state_cls(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
 
 
 def restart_harness_backend(harness: Any, port: int, timeout: float = 30) -> None:

@@ -18,7 +18,7 @@ from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
-from upload_demo.reflex_internals import enqueue_event, handler_name
+from upload_demo.reflex_internals import OnLoad, enqueue_event, handler_name
 from upload_demo.routes import Route
 from upload_demo.upload_state import UploadPageState
 
@@ -28,7 +28,7 @@ class Bound(NamedTuple):
 
     page: Callable[[], rx.Component]
     state: type[rx.State]
-    on_load: rx.EventHandler
+    on_load: OnLoad
 
 
 #: Each route in routes.ROUTES, bound to its page.

@@ -51,6 +51,7 @@ def test_read_from_the_installed_version() -> None:
         ("reflex_base.config", "reload_config"),
         ("reflex_base.environment", "environment"),
         ("reflex_base.event", "Event"),
+        ("reflex_base.event", "EventType"),
         ("reflex_base.utils.format", "format_event_handler"),
         ("reflex_base.vars", "VarData"),
         ("reflex.istate.manager", "StateManager"),
@@ -58,6 +59,11 @@ def test_read_from_the_installed_version() -> None:
 )
 def test_the_private_names_exist(module: str, name: str) -> None:
     _attribute(module, name)
+
+
+def test_add_page_takes_the_on_load_type() -> None:
+    on_load = inspect.signature(rx.App.add_page).parameters["on_load"].annotation
+    assert "EventType[()]" in str(on_load), f"add_page's on_load is now {on_load}"
 
 
 def test_handler_name_is_the_state_path_and_the_handler() -> None:
