@@ -93,16 +93,19 @@ def test_the_app_has_an_event_processor_that_enqueues() -> None:
     )
 
 
-def _upload_js_copies() -> list[Path]:
-    """Reflex's upload.js template in the package, and the compiled app's copy if built."""
+def _upload_js_copies() -> dict[str, Path]:
+    """Reflex's upload.js template in the package, and the built app's copy if there is one."""
     templates = Path(_attribute("reflex_base.constants", "Templates").Dirs.WEB_TEMPLATE)
-    copies = [templates / "utils" / "helpers" / "upload.js"]
+    copies = {"template": templates / "utils" / "helpers" / "upload.js"}
     built = ROOT / ".web" / "utils" / "helpers" / "upload.js"
-    return copies + ([built] if built.is_file() else [])
+    if built.is_file():
+        copies["built"] = built
+    return copies
 
 
-@pytest.mark.parametrize("path", _upload_js_copies(), ids=lambda p: str(p.parent.parent.parent))
-def test_the_browser_keeps_the_upload_request_under_the_ref(path: Path) -> None:
+@pytest.mark.parametrize("copy", list(_upload_js_copies()))
+def test_the_browser_keeps_the_upload_request_under_the_ref(copy: str) -> None:
+    path = _upload_js_copies()[copy]
     assert path.is_file(), f"Reflex's upload.js is no longer at {path}"
     source = path.read_text()
     assert reflex_internals.upload_controller_ref("${upload_id}") in source, (
