@@ -51,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test with its folder, so a marker selects a folder's tests and only them."""
     for item in items:
+        if not item.path.is_relative_to(TESTS):
+            continue
         folder = item.path.relative_to(TESTS).parts[0]
         if folder in FOLDER_MARKERS:
             item.add_marker(folder)
