@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import httpx
-from reflex_base.utils.format import format_event_handler
+
+from upload_demo import reflex_internals
 
 #: The form field Reflex reads a handler's bound arguments from (before any file).
 UPLOAD_EVENT_ARGS_FIELD = "__reflex_event_args"
@@ -20,7 +21,7 @@ UPLOAD_EVENT_ARGS_FIELD = "__reflex_event_args"
 
 def handler_name(handler: Any) -> str:
     """The ``Reflex-Event-Handler`` header value for a State's event handler (or a raw name)."""
-    return handler if isinstance(handler, str) else format_event_handler(handler)
+    return handler if isinstance(handler, str) else reflex_internals.handler_name(handler)
 
 
 def post_upload(

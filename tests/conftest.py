@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from reflex.testing import AppHarness
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+
+#: Test folders whose name is their marker (declared in pyproject.toml): ``pytest -m unit``.
+FOLDER_MARKERS = frozenset({"unit", "backend", "e2e"})
 
 _session_dir: Path | None = None
 
@@ -41,11 +45,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # in advance; rxconfig.py keeps the explicit list for real runs.
     os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = "*"
 
-    from reflex import model
-    from reflex_base.config import reload_config
+    from upload_demo.reflex_internals import migrate_database, reload_config
 
     reload_config()
-    model.migrate()
+    migrate_database()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its folder, so a marker selects a folder's tests and only them."""
+    for item in items:
+        if not item.path.is_relative_to(TESTS):
+            continue
+        folder = item.path.relative_to(TESTS).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(folder)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -80,6 +93,6 @@ def frontend_url(app_harness: AppHarness) -> str:
 @pytest.fixture(scope="session")
 def backend_url(app_harness: AppHarness) -> str:
     """The running backend (AppHarness points the config's api_url at it)."""
-    from reflex_base.config import get_config
+    from upload_demo.reflex_internals import api_url
 
-    return get_config().api_url.rstrip("/")
+    return api_url().rstrip("/")

@@ -1,6 +1,7 @@
-"""Real database failures for unit tests, on the session's SQLite database.
+"""The session's database in tests: each test's own rows, and real failures.
 
-A trigger makes the database itself refuse a statement, and a second
+``tag`` marks a test's file names so ``rows_named`` finds only its rows in
+the database every test shares. A trigger makes the database itself refuse a statement, and a second
 connection holding an exclusive lock makes every other one wait and fail:
 the code under test meets the same errors a real database gives, nothing is
 mocked.
@@ -19,6 +20,20 @@ import sqlalchemy
 import sqlalchemy.engine
 import sqlalchemy.event
 import sqlmodel
+
+from upload_demo.models import StoredFile
+
+
+def tag() -> str:
+    """A unique marker for a test's file names."""
+    return uuid.uuid4().hex[:12]
+
+
+def rows_named(*names: str) -> list[StoredFile]:
+    """The rows whose original name is one of ``names``."""
+    with rx.session() as session:
+        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
+        return list(session.exec(query).all())
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import reflex as rx
-from reflex_base.config import get_config
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -26,6 +25,7 @@ from starlette.routing import Route
 
 from upload_demo import records
 from upload_demo.models import StoredFile
+from upload_demo.reflex_internals import backend_route
 
 #: The route, under the backend path like Reflex's own ``/_upload``.
 PATH = "/download/{file_id:int}"
@@ -85,6 +85,4 @@ async def download(request: Request) -> Response:
 
 
 #: Given to ``rx.App(api_transformer=...)``; Reflex mounts its backend inside it.
-api = Starlette(
-    routes=[Route(get_config().prepend_backend_path(PATH), download, methods=["GET", "HEAD"])]
-)
+api = Starlette(routes=[Route(backend_route(PATH), download, methods=["GET", "HEAD"])])

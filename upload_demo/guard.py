@@ -24,7 +24,7 @@ request to the console), so the guard also tells the page: it calls
 ``on_refused`` with the client token, the handler, the upload attempt (the
 ``Upload-Attempt`` header the page sends) and the reason, before it answers.
 The app turns that into an event for the page's State (see
-``upload_state.report_refusal``). The guard itself knows policies, not pages.
+``upload_demo.report_refusal``). The guard itself knows policies, not pages.
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from reflex_base import constants
-from reflex_base.config import get_config
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from upload_demo import reflex_internals
 from upload_demo.policy import UploadPolicy
 from upload_demo.units import human_bytes
 
@@ -97,7 +96,7 @@ def request_limit(policy: UploadPolicy) -> int:
 
 def upload_path() -> str:
     """Where Reflex serves the upload endpoint (``/_upload`` unless a backend path is set)."""
-    return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
+    return reflex_internals.upload_endpoint()
 
 
 def _int_or_none(value: str | None) -> int | None:

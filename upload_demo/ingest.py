@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy.exc
 
-from upload_demo import duplicates, filetypes, media, records, storage
+from upload_demo import filetypes, media, records, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.models import StoredFile
 from upload_demo.policy import Rejected, UploadPolicy
@@ -93,10 +93,11 @@ def _read_head(stream: storage.Readable) -> bytes:
 
 
 def _duplicate(name: str, existing: StoredFile) -> Outcome:
+    """A repeat of stored bytes: the page names the file it repeats and where that came from."""
     return Outcome(
         name=name,
         stored=False,
-        message=duplicates.message(existing),
+        message=f"already stored as {existing.original_name} (from /{existing.source_page})",
         duplicate_of=existing.stored_name,
     )
 
@@ -140,7 +141,7 @@ def _record(
         records.commit_or_discard(record, directory)
     except sqlalchemy.exc.IntegrityError:
         # The same bytes were committed by another upload since the lookup above.
-        existing = duplicates.stored_with(received.sha256)
+        existing = records.stored_with(received.sha256)
         if existing is not None:
             return _duplicate(name, existing)
         raise
@@ -168,7 +169,7 @@ def keep(
     published files as still being stored, so the maintenance check can tell
     them from what a crash left without a record.
     """
-    existing = duplicates.stored_with(received.sha256)
+    existing = records.stored_with(received.sha256)
     if existing is not None:
         return _duplicate(name, existing)
     info: media.MediaInfo | None = None

@@ -8,7 +8,8 @@ Anything else is refused with a message the page shows as-is.
 
 Everything here blocks (decoding, disk): the upload handler runs it in a
 worker thread. The one process-wide setting: Pillow's decompression-bomb warning
-is an error.
+is an error. Images and videos stay in one module (past 300 lines): both follow
+the same prove-measure-preview steps into the same result.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ DEMUXERS: dict[FileType, str] = {
 
 #: Full-size decodes running at once, whatever the number of concurrent uploads:
 #: with MAX_PIXELS this bounds the memory decoding can take. It stays beside the
-#: upload handler's pool (upload_state.INGEST_THREADS, larger, as copying needs no
+#: upload handler's pool (ingest_pool.INGEST_THREADS, larger, as copying needs no
 #: such memory): a decode waiting here holds an ingest thread, never a thread of
 #: asyncio's default pool, and the bound holds for any caller.
 _DECODE_SLOTS = threading.BoundedSemaphore(2)

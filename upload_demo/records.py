@@ -1,4 +1,9 @@
-"""Reading and writing StoredFile rows. Blocking (database I/O): call from a thread."""
+"""Reading and writing StoredFile rows. Blocking (database I/O): call from a thread.
+
+Every query of the app is here: the commit that owns a stored file, repeats
+of stored bytes, the pages' newest files, the totals, the library's filtered,
+sorted and paged rows, and delete.
+"""
 
 from __future__ import annotations
 
@@ -59,12 +64,31 @@ def newest(page: str | None = None, limit: int = 60) -> list[StoredFile]:
         return list(session.exec(query).all())
 
 
-def totals(page: str | None = None) -> tuple[int, int]:
-    """How many files are stored, and how many bytes they take."""
-    query = sqlmodel.select(
+def stored_with(sha256: str) -> StoredFile | None:
+    """The stored file whose content has this SHA-256, if any: an upload of it is a repeat.
+
+    The lookup lets ingest skip all work on a repeat; the UNIQUE constraint on
+    ``sha256`` is what guarantees the same bytes are stored once when two
+    uploads of them race.
+    """
+    with rx.session() as session:
+        query = sqlmodel.select(StoredFile).where(StoredFile.sha256 == sha256)
+        return session.exec(query).first()
+
+
+def _count_and_bytes(*keys: Any) -> Any:
+    """``SELECT *keys, count, total size``: the one totals query, to filter or group."""
+    # sqlmodel.select's overloads count their columns; a *keys call is the same SELECT.
+    return sqlmodel.select(  # pyright: ignore[reportCallIssue]
+        *keys,
         sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
         sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
     )
+
+
+def totals(page: str | None = None) -> tuple[int, int]:
+    """How many files are stored, and how many bytes they take."""
+    query = _count_and_bytes()
     if page is not None:
         query = query.where(StoredFile.source_page == page)
     with rx.session() as session:
@@ -74,13 +98,9 @@ def totals(page: str | None = None) -> tuple[int, int]:
 
 def totals_by_page() -> dict[str, tuple[int, int]]:
     """Per source page: file count and bytes."""
-    query = sqlmodel.select(
-        StoredFile.source_page,
-        sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
-        sqlmodel.func.sum(StoredFile.size),
-    ).group_by(StoredFile.source_page)
+    query = _count_and_bytes(StoredFile.source_page).group_by(StoredFile.source_page)
     with rx.session() as session:
-        return {page: (int(n), int(b or 0)) for page, n, b in session.exec(query).all()}
+        return {page: (int(n), int(b)) for page, n, b in session.exec(query).all()}
 
 
 # --- the library: filtered, sorted, paginated in the database ----------------
@@ -153,10 +173,7 @@ def library_page(
     An unknown sort key falls back to newest first; ``number`` is clamped to
     ``1..page_count``, so a stale page number from a URL still shows rows.
     """
-    totals_query = sqlmodel.select(
-        sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
-        sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
-    ).where(*_conditions(where))
+    totals_query = _count_and_bytes().where(*_conditions(where))
     with rx.session() as session:
         matching, matching_bytes = session.exec(totals_query).one()
         page_count = max(1, -(-int(matching) // size))

@@ -181,7 +181,7 @@ def _open_temp(directory: Path) -> tuple[int, str]:
     path = directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     # Held until the file is closed (the kernel drops it if the process dies): clean-ups
-    # leave a locked file alone (see ``claim`` and maintenance.py).
+    # leave a locked file alone (see ``claim`` and consistency.py).
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd, str(path)
 

@@ -1,4 +1,4 @@
-"""Human-readable sizes and durations, shared by the limits text and the progress panel."""
+"""Human-readable counts, sizes and durations, shared by every page's text."""
 
 from __future__ import annotations
 
@@ -26,3 +26,8 @@ def human_duration(seconds: float) -> str:
         return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 file', '0 files', '2 files': nouns whose plural is a trailing s."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

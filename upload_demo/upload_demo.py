@@ -1,45 +1,79 @@
-"""The app: pages and their routes, the upload guard in front, start-up clean-up."""
+"""The app: each route in routes.py bound to its page, the upload guard, start-up clean-up."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import reflex as rx
-from reflex.utils.format import format_event_handler
 
-from upload_demo import downloads, guard, maintenance
+from upload_demo import consistency, downloads, guard, routes
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
-from upload_demo.pages.library import LibraryState, library_page
+from upload_demo.pages.library import library_page
+from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
-from upload_demo.upload_state import UploadPageState, report_refusal
+from upload_demo.reflex_internals import OnLoad, enqueue_event, handler_name
+from upload_demo.routes import Route
+from upload_demo.upload_state import UploadPageState
+
+
+class Bound(NamedTuple):
+    """What a route shows: its page function, the page's State and its on_load handler."""
+
+    page: Callable[[], rx.Component]
+    state: type[rx.State]
+    on_load: OnLoad
+
+
+#: Each route in routes.ROUTES, bound to its page.
+PAGES: dict[Route, Bound] = {
+    routes.HOME: Bound(home_page, HomeState, HomeState.load_totals),
+    routes.IMAGES: Bound(images_page, ImagesState, ImagesState.load_items),
+    routes.VIDEO: Bound(video_page, VideoState, VideoState.load_items),
+    routes.RESTRICTED: Bound(restricted_page, RestrictedState, RestrictedState.load_items),
+    routes.ONE_STEP: Bound(one_step_page, OneStepState, OneStepState.load_items),
+    routes.LARGE: Bound(large_page, LargeState, LargeState.load_items),
+    routes.LIBRARY: Bound(library_page, LibraryState, LibraryState.load),
+}
 
 #: Every page State with an upload handler, by the handler's name in the
 #: ``Reflex-Event-Handler`` header: the guard looks the page's policy up here.
 UPLOAD_STATES: dict[str, type[UploadPageState]] = {
-    format_event_handler(state.upload_handler()): state
-    for state in (ImagesState, VideoState, RestrictedState, OneStepState, LargeState)
+    handler_name(bound.state.upload_handler()): bound.state
+    for bound in PAGES.values()
+    if issubclass(bound.state, UploadPageState)
 }
 
 
-async def _tell_page(refusal: guard.Refusal) -> None:
-    await report_refusal(app, UPLOAD_STATES[refusal.handler], refusal)
+async def report_refusal(refusal: guard.Refusal) -> None:
+    """Deliver the upload guard's refusal to its page as an ``upload_refused`` event.
+
+    The event goes through Reflex's own queue for the client's token, like any
+    event from the browser, so the State changes under its lock and the change
+    reaches the page over its websocket at once. (The alternative, the guard
+    keeping refusals in a dict for ``request_open`` to consult, would hold
+    state outside Reflex, per process, and only show on the watcher's next tick.)
+    """
+    state = UPLOAD_STATES[refusal.handler]
+    payload = {"reason": refusal.reason, "attempt": refusal.attempt or 0}
+    await enqueue_event(app, refusal.token, state.upload_refused, payload)
 
 
 @contextlib.asynccontextmanager
 async def remove_crash_leftovers() -> AsyncIterator[None]:
     """Before serving, remove temp files a crashed upload left in the upload dir.
 
-    Only files no live process is writing go (see maintenance.py): another
+    Only files no live process is writing go (see consistency.py): another
     worker's upload in progress holds its temp file's lock and is left alone.
     """
     directory = Path(rx.get_upload_dir())
-    removed = await asyncio.to_thread(maintenance.remove_leftover_temp_files, directory)
+    removed = await asyncio.to_thread(consistency.remove_leftover_temp_files, directory)
     for path in removed:
         logging.getLogger(__name__).warning("removed a crashed upload's temp file %s", path)
     yield
@@ -53,31 +87,13 @@ app = rx.App(
         guard.transformer(
             path=guard.upload_path(),
             policies={name: state.policy for name, state in UPLOAD_STATES.items()},
-            on_refused=_tell_page,
+            on_refused=report_refusal,
         ),
     ],
 )
 
-app.add_page(home_page, route="/", title="upload_demo", on_load=HomeState.load_totals)
-app.add_page(
-    images_page, route="/images", title="Images · upload_demo", on_load=ImagesState.load_items
-)
-app.add_page(video_page, route="/video", title="Video · upload_demo", on_load=VideoState.load_items)
-app.add_page(
-    restricted_page,
-    route="/restricted",
-    title="Restricted · upload_demo",
-    on_load=RestrictedState.load_items,
-)
-app.add_page(
-    one_step_page,
-    route="/one-step",
-    title="One-step · upload_demo",
-    on_load=OneStepState.load_items,
-)
-app.add_page(large_page, route="/large", title="Large · upload_demo", on_load=LargeState.load_items)
-app.add_page(
-    library_page, route="/library", title="Library · upload_demo", on_load=LibraryState.load
-)
+for route in routes.ROUTES:
+    bound = PAGES[route]
+    app.add_page(bound.page, route=route.path, title=route.title, on_load=bound.on_load)
 
 app.register_lifespan_task(remove_crash_leftovers)

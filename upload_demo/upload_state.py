@@ -9,7 +9,8 @@ request itself. ``watch_upload`` therefore asks the browser, while an upload
 runs, whether its request is still open; a request that closed without the
 handler reporting back is a failed upload. When the failure is the upload
 guard's 413 (the request was over the page's total), the guard reports the
-reason through ``report_refusal`` and the page shows that instead.
+reason as an ``upload_refused`` event (see upload_demo.py) and the page shows
+that instead.
 
 Every upload carries an attempt number, chosen by the page (its current
 ``attempt`` + 1) and sent both with ``begin_upload`` (over the websocket) and
@@ -18,27 +19,27 @@ with the upload request (over HTTP, as a handler argument and the
 State first starts the attempt, and the late ``begin_upload`` is ignored: a
 tiny upload handled before its ``begin_upload`` is not reset and then
 reported as failed, and a refusal is never overwritten by the reset.
+
+The buffered State and its streaming variant stay in this one module (a
+little over 300 lines): both follow that protocol, which reads best whole.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import dataclasses
 import time
 from pathlib import Path
 from typing import Any, ClassVar
 
 import reflex as rx
-from reflex.utils.format import format_event_handler
-from reflex_base.event import Event
 
 from upload_demo import chunked, ingest, records
 from upload_demo.file_view import FileView, from_record
-from upload_demo.guard import Refusal
 from upload_demo.ingest import Incoming, Outcome
+from upload_demo.ingest_pool import POOL, ingest_in_pool
 from upload_demo.policy import UploadPolicy
+from upload_demo.reflex_internals import upload_request_open_js
 from upload_demo.units import human_bytes, human_duration
 
 #: How often the watcher checks that a running upload's request is still open.
@@ -48,28 +49,6 @@ FAILED_REQUEST = (
     "the upload request did not complete (the connection was lost or the server "
     "refused it); nothing was stored"
 )
-
-
-#: Uploads stored at once per process. Storing is copying and hashing (the disk's pace;
-#: file I/O and hashlib release the GIL) and, for media, decoding, which media.py caps at
-#: 2 at a time for memory. With 4, two uploads can be copied while two are decoded.
-INGEST_THREADS = 4
-
-#: Threads of their own: a burst of uploads waits here, and never takes the threads of
-#: asyncio's default pool (min(32, cores + 4)), which every page's queries need.
-_INGEST_POOL = concurrent.futures.ThreadPoolExecutor(
-    max_workers=INGEST_THREADS, thread_name_prefix="ingest"
-)
-
-
-async def ingest_in_pool(
-    items: list[Incoming], policy: UploadPolicy, directory: Path
-) -> list[Outcome]:
-    """``ingest.ingest_batch`` in the ingest pool, with this context (as asyncio.to_thread)."""
-    context = contextvars.copy_context()
-    return await asyncio.get_running_loop().run_in_executor(
-        _INGEST_POOL, lambda: context.run(ingest.ingest_batch, items, policy, directory)
-    )
 
 
 @dataclasses.dataclass
@@ -238,8 +217,9 @@ class UploadPageState(rx.State, mixin=True):
         """Check, store and record every file, then show each file's outcome.
 
         Starlette has already spooled the files to temporary files; they are
-        copied from there in chunks in the ingest pool's threads, never read whole. A
-        request from an earlier attempt was cancelled: it stores nothing.
+        copied from there in chunks in the ingest pool's threads (ingest_pool.py),
+        never read whole. A request from an earlier attempt was cancelled: it
+        stores nothing.
         """
         if not self._join(attempt) or self.status == "cancelled":
             return None
@@ -272,7 +252,7 @@ class UploadPageState(rx.State, mixin=True):
                 if self.status != "uploading" or self.attempt != attempt:
                     return
             yield rx.call_script(
-                f"Boolean(refs['__upload_controllers_{state_cls.upload_id}'])",
+                upload_request_open_js(state_cls.upload_id),
                 callback=state_cls.request_open,
             )
 
@@ -345,9 +325,7 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
         async with self:
             if not self._join(attempt) or self.status == "cancelled":
                 return None
-        outcomes = await chunked.receive(
-            chunk_iter, self.policy, Path(rx.get_upload_dir()), _INGEST_POOL
-        )
+        outcomes = await chunked.receive(chunk_iter, self.policy, Path(rx.get_upload_dir()), POOL)
         # Read before taking the state's lock, which other events of this tab wait on.
         items = await self._newest_items()
         async with self:
@@ -356,20 +334,3 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
             self._finish(outcomes, sum(o.size for o in outcomes))
             self.items = items
         return rx.clear_selected_files(self.upload_id)
-
-
-async def report_refusal(app: rx.App, state: type[UploadPageState], refusal: Refusal) -> None:
-    """Deliver the upload guard's refusal to the page as an ``upload_refused`` event.
-
-    The event goes through Reflex's own queue for the client's token, like any
-    event from the browser, so the State changes under its lock and the change
-    reaches the page over its websocket at once. (The alternative, the guard
-    keeping refusals in a dict for ``request_open`` to consult, would hold
-    state outside Reflex, per process, and only show on the watcher's next tick.)
-    """
-    event = Event(
-        # At runtime a State's handler is an EventHandler; Reflex types it as EventCallback.
-        name=format_event_handler(state.upload_refused),  # pyright: ignore[reportArgumentType]
-        payload={"reason": refusal.reason, "attempt": refusal.attempt or 0},
-    )
-    await app.event_processor.enqueue(refusal.token, event)

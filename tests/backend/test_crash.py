@@ -32,7 +32,7 @@ import sqlmodel
 from tests import client, samples
 from tests.backend_process import BackendProcess, spool_files
 from tests.conftest import ROOT
-from upload_demo.maintenance import TEMP_GRACE_S
+from upload_demo.consistency import TEMP_GRACE_S
 from upload_demo.models import StoredFile
 from upload_demo.pages.one_step import OneStepState
 from upload_demo.pages.video import VideoState

@@ -33,10 +33,9 @@ from tests.backend.test_upload_endpoint import (
     listing,
     row_count,
     rows_by_stored_name,
-    rows_named,
-    tag,
 )
 from tests.backend_process import Spool, spool_files
+from tests.db import rows_named, tag
 from upload_demo import guard, policy
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.one_step import OneStepState

@@ -25,7 +25,7 @@ import reflex as rx
 import sqlmodel
 
 from tests import client
-from tests.backend.test_upload_endpoint import tag
+from tests.db import tag
 from upload_demo.models import StoredFile
 from upload_demo.pages.large import LargeState
 

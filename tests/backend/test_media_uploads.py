@@ -21,10 +21,9 @@ from tests.backend.test_upload_endpoint import (
     assert_refused,
     assert_stored,
     row_count,
-    rows_named,
-    tag,
     upload,
 )
+from tests.db import rows_named, tag
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.restricted import RestrictedState
 from upload_demo.pages.video import VideoState

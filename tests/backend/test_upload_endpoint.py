@@ -23,6 +23,7 @@ import reflex as rx
 import sqlmodel
 
 from tests import client, samples
+from tests.db import rows_named, tag
 from upload_demo import policy
 from upload_demo.media import POSTER_SUFFIX, THUMB_SUFFIX
 from upload_demo.models import StoredFile
@@ -36,10 +37,6 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]+$")
 
 
 # --- helpers ------------------------------------------------------------------
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:10]
 
 
 def listing(directory: Path) -> set[str]:
@@ -57,12 +54,6 @@ def rows_by_stored_name(*stored_names: str) -> dict[str, StoredFile]:
             sqlmodel.col(StoredFile.stored_name).in_(stored_names)
         )
         return {r.stored_name: r for r in session.exec(query).all()}
-
-
-def rows_named(*names: str) -> list[StoredFile]:
-    with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
-        return list(session.exec(query).all())
 
 
 def row_count() -> int:

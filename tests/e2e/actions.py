@@ -7,11 +7,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-import reflex as rx
-import sqlmodel
 from playwright.sync_api import CDPSession, Page, Request, expect
 
-from upload_demo.models import StoredFile
+from tests.db import rows_named
 
 
 def open_page(page: Page, frontend_url: str, route: str) -> None:
@@ -123,7 +121,7 @@ def cancel_throttled_upload(
     # Unthrottled, a 3 MB body arrives in milliseconds: give a handler that got it
     # two watcher intervals to store something, then look.
     page.wait_for_timeout(2000)
-    assert records_named(path.name) == []
+    assert rows_named(path.name) == []
     assert stored_files(upload_dir) == before
 
 
@@ -145,21 +143,13 @@ def cancel_too_late_to_abort(
     response = finished.value.response()
     assert response is not None and response.ok, "the handler did not run to its end"
     expect_status(page, "Cancelled: nothing was stored")
-    assert records_named(path.name) == []
+    assert rows_named(path.name) == []
     assert stored_files(upload_dir) == before
 
 
 def expect_status(page: Page, text: str) -> None:
     """The progress panel's final state badge."""
     expect(page.locator(".upload-status")).to_contain_text(text, timeout=30_000)
-
-
-def records_named(name: str) -> list[StoredFile]:
-    """Rows whose original name is ``name``."""
-    with rx.session() as session:
-        return list(
-            session.exec(sqlmodel.select(StoredFile).where(StoredFile.original_name == name)).all()
-        )
 
 
 def stored_files(upload_dir: Path) -> set[str]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.actions import choose_files, expect_status, open_page, records_named, stored_files
+from tests.db import rows_named
+from tests.e2e.actions import choose_files, expect_status, open_page, stored_files
 from upload_demo.pages.one_step import OneStepState
 from upload_demo.upload_state import WATCH_INTERVAL_S
 
@@ -44,4 +45,4 @@ def test_upload_over_the_total_fails_with_the_reason(
     expect(page.locator(".upload-status")).to_contain_text("more than this page's 50 MB total")
     assert stored_files(upload_dir) == before
     for path in paths:
-        assert records_named(path.name) == []
+        assert rows_named(path.name) == []

@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Error, Page, expect
 
 from tests import samples
+from tests.db import rows_named
 from tests.e2e.actions import (
     cancel_throttled_upload,
     cancel_too_late_to_abort,
@@ -16,7 +17,6 @@ from tests.e2e.actions import (
     expect_status,
     focus_dropzone,
     open_page,
-    records_named,
 )
 
 
@@ -58,7 +58,7 @@ def test_click_to_select_then_upload(
         expect(page.locator(".outcome-stored", has_text=path.name)).to_be_visible()
         expect(_gallery_image(page, path.name)).to_be_visible()
         _expect_loaded(page, path.name)
-        assert len(records_named(path.name)) == 1
+        assert len(rows_named(path.name)) == 1
     # The selection is cleared once the upload is done.
     expect(page.locator(".selected-files")).to_have_count(0)
 
@@ -100,7 +100,7 @@ def test_drag_and_drop_with_highlight(page: Page, frontend_url: str) -> None:
     expect_status(page, "Done: 2 stored, 0 rejected")
     expect(_gallery_image(page, "dropped-one.png")).to_be_visible()
     expect(_gallery_image(page, "dropped-two.jpg")).to_be_visible()
-    assert len(records_named("dropped-two.jpg")) == 1
+    assert len(rows_named("dropped-two.jpg")) == 1
 
 
 def test_gallery_opens_full_image(page: Page, frontend_url: str, tmp_path: Path) -> None:
@@ -131,8 +131,8 @@ def test_server_rejects_disguised_file_and_keeps_good_one(
     expect(page.locator(".outcome-rejected", has_text="fake-photo.png")).to_contain_text(
         "the content is HTML"
     )
-    assert records_named("fake-photo.png") == []
-    assert len(records_named("real-photo.png")) == 1
+    assert rows_named("fake-photo.png") == []
+    assert len(rows_named("real-photo.png")) == 1
 
 
 def test_browser_refusals_are_listed(page: Page, frontend_url: str, tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_failed_request_is_shown(page: Page, frontend_url: str, tmp_path: Path) 
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Failed")
     expect(page.locator(".upload-status")).to_contain_text("nothing was stored")
-    assert records_named("never-arrives.png") == []
+    assert rows_named("never-arrives.png") == []
 
 
 def test_enter_opens_file_chooser_on_images(page: Page, frontend_url: str) -> None:

@@ -10,12 +10,12 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests import long_tail, samples
+from tests.db import rows_named
 from tests.e2e.actions import (
     cancel_throttled_upload,
     choose_files,
     expect_status,
     open_page,
-    records_named,
     stored_files,
 )
 from tests.e2e.test_library import choose, open_library, rows, search
@@ -41,10 +41,10 @@ def test_a_streamed_upload_reaches_done_and_is_stored(
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     expect(page.locator(".progress-text")).to_contain_text("100%")
-    (doc_row,) = records_named("streamed-doc.pdf")
+    (doc_row,) = rows_named("streamed-doc.pdf")
     assert doc_row.source_page == "large"
     assert (upload_dir / doc_row.stored_name).read_bytes() == document.read_bytes()
-    (photo_row,) = records_named("streamed-photo.png")
+    (photo_row,) = rows_named("streamed-photo.png")
     # Images streamed here get their thumbnail as on /images.
     assert photo_row.preview_name and (upload_dir / photo_row.preview_name).is_file()
     assert not any(n.startswith(".partial-") for n in os.listdir(upload_dir))
@@ -79,8 +79,8 @@ def test_the_long_tail_is_stored_and_listed_and_svg_refused(
     expect(page.locator(".outcomes")).to_contain_text(
         "the content is SVG: this page takes any file except HTML, SVG, XML or JavaScript"
     )
-    assert records_named(drawing.name) == []
-    (zip_row,) = records_named(archive.name)
+    assert rows_named(drawing.name) == []
+    (zip_row,) = rows_named(archive.name)
     assert (zip_row.kind, zip_row.content_type) == ("archive", "application/zip")
 
     open_library(page, frontend_url)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,15 +21,13 @@ from reflex.testing import AppHarness
 
 from tests import samples
 from tests.backend_process import BackendProcess
-from tests.e2e.actions import choose_files, expect_status, open_page, records_named
+from tests.db import rows_named, tag
+from tests.e2e.actions import choose_files, expect_status, open_page
 from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
+from upload_demo.reflex_internals import restart_harness_backend
 
 
 def png(side: int = 12) -> bytes:
@@ -54,7 +51,7 @@ def store(upload_dir: Path, page_policy: UploadPolicy, files: list[tuple[str, by
 
 
 def record(name: str) -> StoredFile:
-    (row,) = records_named(name)
+    (row,) = rows_named(name)
     return row
 
 
@@ -276,7 +273,7 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
     expect(page).to_have_url(re.compile(r"[?&]sort=name(&|$)"))
     expect(page.locator(".library-name").first).to_have_text(doomed)
     assert row_names(page) == [doomed, neighbour]
-    assert len(records_named(doomed)) == 1
+    assert len(rows_named(doomed)) == 1
     assert (upload_dir / row.stored_name).is_file()
     assert (upload_dir / preview).is_file()
 
@@ -285,7 +282,7 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
     expect(page.locator(".library-notice")).to_contain_text(f"Deleted “{doomed}”")
     expect(rows(page)).to_have_count(1)
     expect(rows(page).first).to_contain_text(neighbour)
-    assert records_named(doomed) == []
+    assert rows_named(doomed) == []
     assert not (upload_dir / row.stored_name).exists()
     assert not (upload_dir / preview).exists()
     assert (upload_dir / record(neighbour).stored_name).is_file()
@@ -306,8 +303,6 @@ def restart_backend(app_harness: AppHarness, tmp_path: Path) -> Iterator[Callabl
     The dev frontend keeps serving the pages it built and reconnects to
     whatever listens on the port.
     """
-    from reflex.istate.manager import StateManager
-
     harness = app_harness
     backend, backend_thread, app = harness.backend, harness.backend_thread, harness.app_instance
     assert backend is not None and backend_thread is not None and app is not None, "not started"
@@ -327,9 +322,7 @@ def restart_backend(app_harness: AppHarness, tmp_path: Path) -> Iterator[Callabl
     for process in started:
         process.stop()
     if started:
-        app._state_manager = StateManager.create()
-        harness._start_backend(port=port)
-        harness._poll_for_servers(timeout=30)
+        restart_harness_backend(harness, port)
 
 
 def test_a_server_restart_keeps_everything(

@@ -12,7 +12,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests import samples
-from tests.e2e.actions import choose_files, expect_status, open_page, records_named
+from tests.db import rows_named
+from tests.e2e.actions import choose_files, expect_status, open_page
 
 PREVIEW_URL = r"/_upload/[0-9a-f]{32}\.%s$"
 
@@ -41,7 +42,7 @@ def test_gallery_loads_the_thumbnail_not_the_original(
     image = tile.get_by_role("img", name="big-photo.jpg")
     expect(image).to_have_attribute("src", re.compile(PREVIEW_URL % r"thumb\.webp"))
     assert _natural_width(page, ".gallery-item img[alt='big-photo.jpg']") == 320
-    (row,) = records_named("big-photo.jpg")
+    (row,) = rows_named("big-photo.jpg")
     assert (image.get_attribute("src") or "").endswith(f"/_upload/{row.preview_name}")
 
     # The details dialog shows the original at full size.
@@ -61,7 +62,7 @@ def test_player_shows_the_poster_frame(page: Page, frontend_url: str, tmp_path: 
 
     player = page.locator("video#player")
     expect(player).to_have_attribute("poster", re.compile(PREVIEW_URL % r"poster\.jpg"))
-    (row,) = records_named("poster-clip.mp4")
+    (row,) = rows_named("poster-clip.mp4")
     assert (player.get_attribute("poster") or "").endswith(f"/_upload/{row.preview_name}")
     # The poster the player names really decodes as a picture of the clip's size.
     width = page.evaluate(
@@ -90,7 +91,7 @@ def test_repeated_upload_links_to_the_stored_file(
 
     repeat = page.locator(".outcome-duplicate", has_text="same-again.png")
     expect(repeat).to_contain_text("already stored as original.png (from /images)")
-    (row,) = records_named("original.png")
+    (row,) = rows_named("original.png")
     link = repeat.get_by_role("link", name="open the stored file")
     expect(link).to_have_attribute("href", re.compile(rf"/_upload/{row.stored_name}$"))
-    assert records_named("same-again.png") == []
+    assert rows_named("same-again.png") == []

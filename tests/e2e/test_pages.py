@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Error, Page, expect
 
 from tests import samples
+from tests.db import rows_named
 from tests.e2e.actions import (
     cancel_throttled_upload,
     cancel_too_late_to_abort,
@@ -15,7 +16,6 @@ from tests.e2e.actions import (
     drop_files,
     expect_status,
     open_page,
-    records_named,
 )
 from upload_demo import records
 from upload_demo.units import human_bytes
@@ -39,7 +39,7 @@ def test_video_click_upload_plays(page: Page, frontend_url: str, tmp_path: Path)
         "() => { const v = document.querySelector('video#player');"
         " return v && v.readyState >= 1 && v.duration > 0; }"
     )
-    assert len(records_named("holiday-clip.webm")) == 1
+    assert len(rows_named("holiday-clip.webm")) == 1
 
     page.reload()
     open_page(page, frontend_url, "/video")
@@ -168,7 +168,7 @@ def test_one_step_drop_alone_stores(page: Page, frontend_url: str) -> None:
     drop_files(page, [("dropped-once.pdf", samples.pdf_bytes("one-step"), "application/pdf")])
     expect_status(page, "Done: 1 stored, 0 rejected")
     expect(page.locator(".file-list")).to_contain_text("dropped-once.pdf")
-    assert len(records_named("dropped-once.pdf")) == 1
+    assert len(rows_named("dropped-once.pdf")) == 1
 
 
 def test_one_step_select_alone_stores(page: Page, frontend_url: str, tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from tests.conftest import ROOT
 from tests.e2e.actions import open_page
 from upload_demo.policy import BY_PAGE
+from upload_demo.routes import ROUTES
 
-PAGES = ["/", "/images", "/video", "/restricted", "/one-step", "/large", "/library"]
+PAGES = [route.path for route in ROUTES]
 
 
 def _load_every_image(page: Page) -> None:

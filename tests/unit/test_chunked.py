@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 import reflex as rx
-import sqlmodel
 
+from tests.db import rows_named
 from tests.loops import run
 from upload_demo import chunked, filetypes
-from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
 
 KB = 1000
@@ -64,12 +63,6 @@ class Stream:
 
 def receive(stream: Stream, directory: Path, pool: concurrent.futures.Executor) -> list:
     return run(chunked.receive(stream.chunks(), SMALL, directory, pool))
-
-
-def rows_named(*names: str) -> list[StoredFile]:
-    with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
-        return list(session.exec(query).all())
 
 
 def names(count: int) -> list[str]:

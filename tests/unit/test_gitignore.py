@@ -10,14 +10,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from reflex.utils.frontend_skeleton import initialize_gitignore
-
 from tests.conftest import ROOT
+from upload_demo import reflex_internals
 
 
 def test_reflex_leaves_the_gitignore_unchanged(tmp_path: Path) -> None:
     copy = tmp_path / ".gitignore"
     shutil.copyfile(ROOT / ".gitignore", copy)
     before = copy.read_text()
-    initialize_gitignore(copy)
+    reflex_internals.initialize_gitignore(copy)
     assert copy.read_text() == before

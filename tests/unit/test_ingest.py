@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import io
 import os
-import uuid
 from pathlib import Path
 from typing import Literal
 
@@ -19,8 +18,9 @@ import sqlmodel
 from PIL import Image
 
 from tests import db, samples
+from tests.db import rows_named, tag
 from tests.unit.stored import kept
-from upload_demo import duplicates, filetypes, ingest, maintenance, policy, records, storage
+from upload_demo import consistency, filetypes, ingest, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
@@ -32,11 +32,6 @@ SMALL = UploadPolicy(
     max_file_size=2_000,
     max_total_size=3_000,
 )
-
-
-def tag() -> str:
-    """A unique marker, so each test finds only its own rows."""
-    return uuid.uuid4().hex[:12]
 
 
 def item(name: str, data: bytes, declared: int | Literal["real"] | None = "real") -> Incoming:
@@ -51,12 +46,6 @@ def png_of_size(size: int, seed: int) -> bytes:
     data = out.getvalue()
     assert len(data) <= size
     return data + os.urandom(size - len(data))
-
-
-def rows_named(*names: str) -> list[StoredFile]:
-    with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(sqlmodel.col(StoredFile.original_name).in_(names))
-        return list(session.exec(query).all())
 
 
 def row_for(stored_name: str) -> StoredFile | None:
@@ -304,11 +293,11 @@ def test_a_failure_after_the_commit_keeps_the_upload(tmp_path: Path) -> None:
 def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: Path) -> None:
     """The maintenance check, run just before the commit, sees an upload still being stored."""
     t = tag()
-    seen: list[maintenance.Report] = []
+    seen: list[consistency.Report] = []
 
     def check_before_commit(session: sqlmodel.Session) -> None:
         if not seen and any(isinstance(new, StoredFile) for new in session.new):
-            seen.append(maintenance.scan(tmp_path))
+            seen.append(consistency.scan(tmp_path))
 
     sqlalchemy.event.listen(sqlmodel.Session, "before_commit", check_before_commit)
     try:
@@ -326,7 +315,7 @@ def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: P
     assert sorted(report.busy_files) == sorted(files_for(outcome))
     assert len(report.busy_files) == 2
     # Once committed and closed, both are simply stored.
-    after = maintenance.scan(tmp_path)
+    after = consistency.scan(tmp_path)
     assert (after.orphan_files, after.busy_files) == ([], [])
 
 
@@ -558,14 +547,14 @@ def test_race_between_lookup_and_commit_is_a_duplicate(
     data = samples.image_bytes("PNG", seed=453)
     other = tmp_path / "other"
     (winner,) = ingest_batch([item(f"winner-{t}.png", data)], policy.IMAGES, other)
-    real_lookup = duplicates.stored_with
+    real_lookup = records.stored_with
     lookups: list[str] = []
 
     def lookup_before_the_other_commit(sha256: str) -> StoredFile | None:
         lookups.append(sha256)
         return None if len(lookups) == 1 else real_lookup(sha256)
 
-    monkeypatch.setattr(duplicates, "stored_with", lookup_before_the_other_commit)
+    monkeypatch.setattr(records, "stored_with", lookup_before_the_other_commit)
     target = tmp_path / "mine"
     (loser,) = ingest_batch([item(f"loser-{t}.png", data)], policy.IMAGES, target)
 

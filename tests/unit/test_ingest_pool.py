@@ -17,8 +17,9 @@ import reflex as rx
 
 from tests import samples
 from tests.loops import run
-from upload_demo import upload_state
+from upload_demo import ingest_pool
 from upload_demo.pages.one_step import OneStepState
+from upload_demo.reflex_internals import new_state
 
 T = TypeVar("T")
 
@@ -46,9 +47,7 @@ def refused_upload(stream: WatchedStream) -> rx.UploadFile:
 
 
 async def handle(files: list[rx.UploadFile]) -> OneStepState:
-    # Reflex's State metaclass is a dataclass_transform: to the checker, a State's __init__
-    # takes its fields only, not BaseState's own _reflex_internal_init.
-    state = OneStepState(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
+    state = new_state(OneStepState)
     await OneStepState.handle_upload.fn(state, files, 1)
     return state
 
@@ -67,7 +66,7 @@ def test_blocked_uploads_leave_the_default_pool_free() -> None:
     release = threading.Event()
     streams = [
         WatchedStream(samples.html_bytes(f"stuck {i}"), release)
-        for i in range(upload_state.INGEST_THREADS + 8)
+        for i in range(ingest_pool.INGEST_THREADS + 8)
     ]
 
     async def scenario() -> str:
@@ -77,7 +76,7 @@ def test_blocked_uploads_leave_the_default_pool_free() -> None:
         try:
             # Every ingest thread is held by an upload (the others wait their turn).
             deadline = loop.time() + 30
-            while sum(s.reading.is_set() for s in streams) < upload_state.INGEST_THREADS:
+            while sum(s.reading.is_set() for s in streams) < ingest_pool.INGEST_THREADS:
                 assert loop.time() < deadline, "the uploads never started"
                 await asyncio.sleep(0.01)
             # A page's query (records via asyncio.to_thread) gets a thread at once.

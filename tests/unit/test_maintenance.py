@@ -20,8 +20,8 @@ import pytest
 import sqlmodel
 
 from tests.conftest import ROOT
-from upload_demo import maintenance, storage
-from upload_demo.maintenance import Report, repair, scan
+from upload_demo import consistency, maintenance, storage
+from upload_demo.consistency import Report, repair, scan
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
 
@@ -86,7 +86,7 @@ class Store:
     def scan(self) -> Report:
         return scan(self.directory, session_factory=self.session)
 
-    def repair(self, report: Report) -> maintenance.Repairs:
+    def repair(self, report: Report) -> consistency.Repairs:
         return repair(self.directory, report, session_factory=self.session)
 
 
@@ -257,12 +257,12 @@ def test_a_temp_file_being_written_is_left_alone(store: Store) -> None:
         report = store.scan()
         assert report.temp_files == []
         assert report.busy_temp_files == [temp.name]
-        assert maintenance.remove_leftover_temp_files(store.directory) == []
+        assert consistency.remove_leftover_temp_files(store.directory) == []
         assert temp.exists()
     finally:
         os.close(fd)  # the writer "dies": the kernel drops its lock
     assert store.scan().temp_files == [temp.name]
-    assert maintenance.remove_leftover_temp_files(store.directory) == [temp]
+    assert consistency.remove_leftover_temp_files(store.directory) == [temp]
     assert not temp.exists()
 
 
@@ -270,9 +270,9 @@ def test_a_temp_file_just_created_is_left_alone(store: Store) -> None:
     """Between creating and locking its file, a writer has a moment: the grace covers it."""
     temp = store.file(f"{TEMP_PREFIX}fedcba9876543210", age_s=0)
     assert store.scan().busy_temp_files == [temp.name]
-    assert maintenance.remove_leftover_temp_files(store.directory) == []
+    assert consistency.remove_leftover_temp_files(store.directory) == []
     os.utime(temp, (LONG_AGO, LONG_AGO))
-    assert maintenance.remove_leftover_temp_files(store.directory) == [temp]
+    assert consistency.remove_leftover_temp_files(store.directory) == [temp]
 
 
 def test_check_then_repair_then_check(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

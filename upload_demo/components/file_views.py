@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
 from upload_demo.file_view import FileView
+from upload_demo.reflex_internals import js_expression
 
 
 def file_url(item: ObjectVar[FileView]) -> rx.Var:
@@ -22,10 +23,7 @@ def download_url(item: ObjectVar[FileView]) -> rx.Var:
     follows ``api_url`` and ``backend_path`` as ``rx.get_upload_url`` does.
     """
     upload_root = rx.get_upload_url("")
-    root = rx.Var(
-        _js_expr=f'new URL("../download/", {upload_root!s}).href',
-        _var_data=upload_root._get_all_var_data(),
-    ).to(str)
+    root = js_expression(f'new URL("../download/", {upload_root!s}).href', upload_root).to(str)
     return root + item.id.to_string()
 
 

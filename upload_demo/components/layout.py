@@ -1,19 +1,13 @@
-"""The frame of every page: nav bar, heading, what the page demonstrates, its source."""
+"""The frame of every page: nav bar, heading, what the page demonstrates, its source.
+
+Also the one notice that stored files are public, shown wherever files are.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
-#: (label, route) of every page, in nav order.
-NAV_LINKS: tuple[tuple[str, str], ...] = (
-    ("Home", "/"),
-    ("Images", "/images"),
-    ("Video", "/video"),
-    ("Restricted", "/restricted"),
-    ("One-step", "/one-step"),
-    ("Large", "/large"),
-    ("Library", "/library"),
-)
+from upload_demo.routes import ROUTES, Route
 
 
 def navbar() -> rx.Component:
@@ -28,8 +22,14 @@ def navbar() -> rx.Component:
             ),
             rx.hstack(
                 *[
-                    rx.link(label, href=route, weight="medium", size="3", underline="hover")
-                    for label, route in NAV_LINKS
+                    rx.link(
+                        route.nav_label,
+                        href=route.path,
+                        weight="medium",
+                        size="3",
+                        underline="hover",
+                    )
+                    for route in ROUTES
                 ],
                 spacing="5",
                 wrap="wrap",
@@ -54,7 +54,7 @@ def navbar() -> rx.Component:
     )
 
 
-def page_layout(title: str, summary: str, source: str, *children: rx.Component) -> rx.Component:
+def page_layout(title: str, summary: str, route: Route, *children: rx.Component) -> rx.Component:
     """A page: heading, one sentence on the Reflex feature shown, and its source file."""
     return rx.box(
         navbar(),
@@ -64,7 +64,7 @@ def page_layout(title: str, summary: str, source: str, *children: rx.Component) 
                 rx.text(summary, size="4", color_scheme="gray"),
                 rx.text(
                     "Source: ",
-                    rx.code(source, variant="ghost"),
+                    rx.code(route.source, variant="ghost"),
                     size="2",
                     color_scheme="gray",
                 ),
@@ -78,4 +78,20 @@ def page_layout(title: str, summary: str, source: str, *children: rx.Component) 
         ),
         min_height="100vh",
         background_color="var(--gray-2)",
+    )
+
+
+def privacy_notice() -> rx.Component:
+    """Reflex serves stored files publicly: say so, and why they cannot be listed."""
+    return rx.hstack(
+        rx.icon("info", size=14, color="var(--gray-9)"),
+        rx.text(
+            "Stored files are public under /_upload at random, unguessable names;"
+            " the original names are kept in the database only.",
+            size="1",
+            color_scheme="gray",
+        ),
+        align="center",
+        spacing="1",
+        class_name="privacy-notice",
     )

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 import reflex as rx
-from reflex.vars import ArrayVar, ObjectVar
-from reflex_components_radix.themes.base import LiteralAccentColor
 
+from upload_demo.components.layout import privacy_notice
 from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Outcome
+from upload_demo.reflex_internals import AccentColor
 from upload_demo.upload_state import Rejection, UploadPageState
 
 State = type[UploadPageState]
@@ -22,10 +22,10 @@ State = type[UploadPageState]
 
 def _rejection_records(records: Any) -> Any:
     """Only names, sizes and error codes go to the server, never a refused file's bytes."""
-    return records.to(ArrayVar).map(
+    return records.to(list).map(
         lambda r: {
-            "name": r.to(ObjectVar)["file"].to(ObjectVar)["name"],
-            "codes": r.to(ObjectVar)["errors"].to(ArrayVar).map(lambda e: e.to(ObjectVar)["code"]),
+            "name": r.to(dict)["file"].to(dict)["name"],
+            "codes": r.to(dict)["errors"].to(list).map(lambda e: e.to(dict)["code"]),
         }
     )
 
@@ -94,7 +94,7 @@ def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False)
 def selection(state: State) -> rx.Component:
     """The files chosen so far, with Upload and Clear."""
     # Annotated Var, rx.selected_files returns an ArrayVar of the chosen files' names.
-    files = cast("ArrayVar[list[str]]", rx.selected_files(state.upload_id))
+    files = cast("rx.vars.ArrayVar[list[str]]", rx.selected_files(state.upload_id))
     return rx.vstack(
         rx.hstack(
             rx.text("Selected: ", weight="medium"),
@@ -139,7 +139,7 @@ def selection(state: State) -> rx.Component:
     )
 
 
-_STATUS_COLORS: dict[str, LiteralAccentColor] = {
+_STATUS_COLORS: dict[str, AccentColor] = {
     "done": "green",
     "cancelled": "amber",
     "failed": "red",
@@ -196,7 +196,7 @@ def progress_panel(state: State) -> rx.Component:
     )
 
 
-def _outcome_row(outcome: ObjectVar[Outcome]) -> rx.Component:
+def _outcome_row(outcome: rx.vars.ObjectVar[Outcome]) -> rx.Component:
     """A stored file, a refusal, or a repeat of a stored file with a link to that file."""
     duplicate = outcome.duplicate_of != ""
     return rx.hstack(
@@ -237,7 +237,7 @@ def _outcome_row(outcome: ObjectVar[Outcome]) -> rx.Component:
     )
 
 
-def _rejection_row(rejection: ObjectVar[Rejection]) -> rx.Component:
+def _rejection_row(rejection: rx.vars.ObjectVar[Rejection]) -> rx.Component:
     return rx.hstack(
         rx.icon("ban", color="var(--red-9)", size=18),
         rx.text(rejection.name, weight="medium"),
@@ -289,17 +289,7 @@ def upload_panel(
         rx.fragment() if one_step else selection(state),
         progress_panel(state),
         outcome_list(state),
-        rx.hstack(
-            rx.icon("info", size=14, color="var(--gray-9)"),
-            rx.text(
-                "Stored files are public under /_upload at random, unguessable names;"
-                " your file names are kept in the database only.",
-                size="1",
-                color_scheme="gray",
-            ),
-            align="center",
-            spacing="1",
-        ),
+        privacy_notice(),
         width="100%",
         spacing="3",
     )

@@ -3,77 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import reflex as rx
 
-from upload_demo import policy, records
+from upload_demo import records, routes
 from upload_demo.components.layout import page_layout
-from upload_demo.units import human_bytes
-
-
-@dataclasses.dataclass(frozen=True)
-class PageCard:
-    """One card on the home page; ``page`` is the policy's page, "" for every page."""
-
-    title: str
-    route: str
-    page: str
-    icon: str
-    shows: str
-    api: str
-
-
-CARDS: tuple[PageCard, ...] = (
-    PageCard(
-        "Multiple images",
-        "/images",
-        policy.IMAGES.page,
-        "images",
-        "Several images in one upload, shown as a gallery.",
-        "rx.upload(multiple=True), rx.upload_files, on_upload_progress, rx.cancel_upload",
-    ),
-    PageCard(
-        "Single video",
-        "/video",
-        policy.VIDEO.page,
-        "film",
-        "One video at a time, played in a <video controls> element.",
-        "rx.upload(max_files=1, multiple=False), rx.get_upload_url",
-    ),
-    PageCard(
-        "Restricted",
-        "/restricted",
-        policy.RESTRICTED.page,
-        "shield-check",
-        "At most 5 typed files, keyboard disabled; the server re-checks everything.",
-        "rx.upload(accept, max_files, max_size, no_keyboard=True), on_drop_rejected",
-    ),
-    PageCard(
-        "One-step",
-        "/one-step",
-        policy.ONE_STEP.page,
-        "zap",
-        "Dropping or choosing files uploads them at once.",
-        "rx.upload(on_drop=State.handler(rx.upload_files(...)))",
-    ),
-    PageCard(
-        "Large files",
-        "/large",
-        policy.LARGE.page,
-        "hard-drive-upload",
-        "Files of several GB streamed to disk as they arrive, in flat memory.",
-        "rx.upload_files_chunk, @rx.event(background=True), rx.UploadChunkIterator",
-    ),
-    PageCard(
-        "Library",
-        "/library",
-        "",
-        "library",
-        "Every stored file: filter, search, sort, download under its name, delete.",
-        "on_load, rx.alert_dialog, rx.App(api_transformer=...) for GET /download/{id}",
-    ),
-)
+from upload_demo.routes import Card, Route
+from upload_demo.units import human_bytes, plural
 
 
 class HomeState(rx.State):
@@ -87,8 +23,7 @@ class HomeState(rx.State):
     @rx.var
     def totals_text(self) -> str:
         """'12 files · 4.5 MB stored'."""
-        noun = "file" if self.file_count == 1 else "files"
-        return f"{self.file_count} {noun} · {human_bytes(self.total_bytes)} stored"
+        return f"{plural(self.file_count, 'file')} · {human_bytes(self.total_bytes)} stored"
 
     @rx.event
     async def load_totals(self) -> None:
@@ -97,12 +32,12 @@ class HomeState(rx.State):
         self.file_count = sum(count for count, _ in by_page.values())
         self.total_bytes = sum(size for _, size in by_page.values())
         self.per_page = {}
-        for card in CARDS:
+        for _, card in routes.CARDS:
             count, size = by_page.get(card.page, (0, 0))
-            self.per_page[card.page] = f"{count} files · {human_bytes(size)}"
+            self.per_page[card.page] = f"{plural(count, 'file')} · {human_bytes(size)}"
 
 
-def _card(card: PageCard) -> rx.Component:
+def _card(route: Route, card: Card) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
@@ -122,7 +57,7 @@ def _card(card: PageCard) -> rx.Component:
             ),
             height="100%",
         ),
-        href=card.route,
+        href=route.path,
         underline="none",
         color="inherit",
         aria_label=card.title,
@@ -135,7 +70,7 @@ def home_page() -> rx.Component:
         "Reflex upload patterns",
         "Every pattern of rx.upload working end to end: checked on the server, "
         "stored atomically, recorded in the database.",
-        "upload_demo/pages/home.py",
+        routes.HOME,
         rx.callout(
             HomeState.totals_text,
             icon="database",
@@ -144,7 +79,7 @@ def home_page() -> rx.Component:
             class_name="totals",
         ),
         rx.grid(
-            *[_card(card) for card in CARDS],
+            *[_card(route, card) for route, card in routes.CARDS],
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="4",
             width="100%",

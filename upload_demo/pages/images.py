@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from upload_demo import policy
+from upload_demo import policy, routes
 from upload_demo.components.file_views import gallery, section
 from upload_demo.components.layout import page_layout
 from upload_demo.components.upload_panel import upload_panel
@@ -27,7 +27,7 @@ def images_page() -> rx.Component:
         "Multiple image upload",
         "rx.upload with multiple=True: choose or drop several images, send them in one "
         "request with rx.upload_files, and watch on_upload_progress.",
-        "upload_demo/pages/images.py",
+        routes.IMAGES,
         upload_panel(ImagesState),
         section("Gallery", gallery(ImagesState.items, "No images stored yet.")),
     )

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from upload_demo import policy
+from upload_demo import policy, routes
 from upload_demo.components.file_views import file_list, section
 from upload_demo.components.layout import page_layout
 from upload_demo.components.upload_panel import upload_panel
@@ -29,7 +29,7 @@ def large_page() -> rx.Component:
         "rx.upload_files_chunk with an @rx.event(background=True) handler taking "
         "rx.UploadChunkIterator: each chunk is written to disk as it arrives, so a "
         "file of several GB costs no memory; limits apply while it streams.",
-        "upload_demo/pages/large.py",
+        routes.LARGE,
         upload_panel(LargeState),
         section("Files from this page", file_list(LargeState.items, "None yet.")),
     )

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from upload_demo import policy
+from upload_demo import policy, routes
 from upload_demo.components.file_views import file_list, section
 from upload_demo.components.layout import page_layout
 from upload_demo.components.upload_panel import upload_panel
@@ -27,7 +27,7 @@ def one_step_page() -> rx.Component:
         "One-step upload",
         "rx.upload(on_drop=State.handle_upload(rx.upload_files(...))): dropping or "
         "choosing files starts the upload at once, with no Upload button.",
-        "upload_demo/pages/one_step.py",
+        routes.ONE_STEP,
         upload_panel(OneStepState, one_step=True),
         section("Stored from this page", file_list(OneStepState.items, "Nothing stored yet.")),
     )

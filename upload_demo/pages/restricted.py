@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from upload_demo import policy
+from upload_demo import policy, routes
 from upload_demo.components.file_views import file_list, section
 from upload_demo.components.layout import page_layout
 from upload_demo.components.upload_panel import upload_panel
@@ -27,7 +27,7 @@ def restricted_page() -> rx.Component:
         "Restricted upload",
         "rx.upload with accept, max_files=5, max_size and no_keyboard=True "
         "(Space and Enter do not open the file chooser); the server re-checks every limit.",
-        "upload_demo/pages/restricted.py",
+        routes.RESTRICTED,
         upload_panel(RestrictedState, no_keyboard=True),
         section("Stored from this page", file_list(RestrictedState.items, "Nothing stored yet.")),
     )

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from upload_demo import policy
+from upload_demo import policy, routes
 from upload_demo.components.file_views import file_list, section, video_player
 from upload_demo.components.layout import page_layout
 from upload_demo.components.upload_panel import upload_panel
@@ -28,7 +28,7 @@ def video_page() -> rx.Component:
         "Single video upload",
         "rx.upload with max_files=1 and multiple=False: one video per upload, "
         "played back from rx.get_upload_url in a <video controls> element.",
-        "upload_demo/pages/video.py",
+        routes.VIDEO,
         upload_panel(VideoState),
         section(
             "Newest video",

@@ -1,0 +1,192 @@
+"""Each private Reflex API in reflex_internals still exists, where and as it was read.
+
+When one of these fails after a Reflex upgrade, the message names what moved;
+fix upload_demo/reflex_internals.py (nothing else imports Reflex's internals)
+and bump its READ_FROM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.metadata
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+import reflex as rx
+
+from tests.conftest import ROOT
+from upload_demo import reflex_internals
+from upload_demo.pages.one_step import OneStepState
+
+
+def _attribute(module: str, name: str) -> Any:
+    try:
+        found = importlib.import_module(module)
+    except ImportError as error:
+        pytest.fail(f"Reflex no longer has the module {module}: {error}")
+    assert hasattr(found, name), f"{module} no longer defines {name}"
+    return getattr(found, name)
+
+
+def _parameters(fn: Any) -> list[str]:
+    return list(inspect.signature(fn).parameters)
+
+
+def test_read_from_the_installed_version() -> None:
+    installed = importlib.metadata.version("reflex")
+    assert installed == reflex_internals.READ_FROM, (
+        f"Reflex {installed} is installed; reflex_internals was read from "
+        f"{reflex_internals.READ_FROM}: re-check each of its functions, then bump READ_FROM"
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("reflex_base.constants", "Endpoint"),
+        ("reflex_base.config", "get_config"),
+        ("reflex_base.config", "reload_config"),
+        ("reflex_base.environment", "environment"),
+        ("reflex_base.event", "Event"),
+        ("reflex_base.event", "EventType"),
+        ("reflex_base.utils.format", "format_event_handler"),
+        ("reflex_base.vars", "VarData"),
+        ("reflex.istate.manager", "StateManager"),
+        ("reflex.model", "migrate"),
+        ("reflex_components_radix.themes.base", "LiteralAccentColor"),
+        ("reflex.utils.frontend_skeleton", "initialize_gitignore"),
+    ],
+)
+def test_the_private_names_exist(module: str, name: str) -> None:
+    _attribute(module, name)
+
+
+def test_gitignore_writer_takes_the_file_to_write() -> None:
+    from reflex.utils.frontend_skeleton import initialize_gitignore
+
+    assert "gitignore_file" in _parameters(initialize_gitignore)
+
+
+def test_migrate_takes_no_required_argument() -> None:
+    from reflex import model
+
+    required = [
+        p
+        for p in inspect.signature(model.migrate).parameters.values()
+        if p.default is inspect.Parameter.empty
+    ]
+    assert required == [], "reflex.model.migrate now needs arguments"
+
+
+def test_add_page_takes_the_on_load_type() -> None:
+    on_load = inspect.signature(rx.App.add_page).parameters["on_load"].annotation
+    assert "EventType[()]" in str(on_load), f"add_page's on_load is now {on_load}"
+
+
+def test_handler_name_is_the_state_path_and_the_handler() -> None:
+    format_event_handler = _attribute("reflex_base.utils.format", "format_event_handler")
+    assert _parameters(format_event_handler) == ["handler"], "format_event_handler's signature"
+    name = reflex_internals.handler_name(OneStepState.handle_upload)
+    assert name == f"{OneStepState.get_full_name()}.handle_upload", name
+
+
+def test_an_event_carries_a_name_and_a_payload() -> None:
+    event_cls = _attribute("reflex_base.event", "Event")
+    fields = {field.name for field in dataclasses.fields(event_cls)}
+    assert {"name", "payload"} <= fields, f"Event's fields are now {sorted(fields)}"
+    event = event_cls(name="state.handler", payload={"reason": "x"})
+    assert (event.name, event.payload) == ("state.handler", {"reason": "x"})
+
+
+def test_the_app_has_an_event_processor_that_enqueues() -> None:
+    assert isinstance(getattr(rx.App, "event_processor", None), property), (
+        "rx.App.event_processor is gone"
+    )
+    processor = _attribute("reflex_base.event.processor.event_processor", "EventProcessor")
+    assert hasattr(processor, "enqueue"), "EventProcessor.enqueue is gone"
+    assert inspect.iscoroutinefunction(processor.enqueue), "EventProcessor.enqueue is not async"
+    assert _parameters(processor.enqueue)[:3] == ["self", "token", "event"], (
+        f"EventProcessor.enqueue's signature is now {inspect.signature(processor.enqueue)}"
+    )
+
+
+def _upload_js_copies() -> dict[str, Path]:
+    """Reflex's upload.js template in the package, and the built app's copy if there is one."""
+    templates = Path(_attribute("reflex_base.constants", "Templates").Dirs.WEB_TEMPLATE)
+    copies = {"template": templates / "utils" / "helpers" / "upload.js"}
+    built = ROOT / ".web" / "utils" / "helpers" / "upload.js"
+    if built.is_file():
+        copies["built"] = built
+    return copies
+
+
+@pytest.mark.parametrize("copy", list(_upload_js_copies()))
+def test_the_browser_keeps_the_upload_request_under_the_ref(copy: str) -> None:
+    path = _upload_js_copies()[copy]
+    assert path.is_file(), f"Reflex's upload.js is no longer at {path}"
+    source = path.read_text()
+    assert reflex_internals.upload_controller_ref("${upload_id}") in source, (
+        f"{path} no longer keeps the request under refs['__upload_controllers_<id>']"
+    )
+    assert "delete refs[upload_ref_name]" in source, (
+        f"{path} no longer removes the ref when the request ends"
+    )
+
+
+def test_cancel_upload_aborts_through_the_same_ref() -> None:
+    rendered = str(rx.cancel_upload("probe"))
+    assert reflex_internals.upload_controller_ref("probe") in rendered, rendered[:300]
+
+
+def test_the_request_open_script_reads_the_ref() -> None:
+    script = reflex_internals.upload_request_open_js("images")
+    assert script == "Boolean(refs['__upload_controllers_images'])"
+
+
+def test_js_expression_keeps_the_imports_of_what_it_uses() -> None:
+    assert _parameters(rx.Var)[:3] == ["_js_expr", "_var_type", "_var_data"], (
+        f"rx.Var's fields are now {inspect.signature(rx.Var)}"
+    )
+    root = rx.get_upload_url("")
+    var = reflex_internals.js_expression(f"new URL('x', {root!s})", root)
+    assert str(var) == f"new URL('x', {root!s})"
+    assert var._get_all_var_data() == root._get_all_var_data()
+
+
+def test_the_upload_endpoint_and_routes_follow_the_backend_path() -> None:
+    assert reflex_internals.upload_endpoint() == "/_upload"
+    assert reflex_internals.backend_route("/download/1") == "/download/1"
+
+
+def test_the_configured_upload_dir_is_rx_get_upload_dir() -> None:
+    assert reflex_internals.configured_upload_dir() == Path(rx.get_upload_dir()).resolve()
+
+
+def test_the_config_has_the_database_and_the_backend() -> None:
+    assert reflex_internals.db_url().startswith("sqlite:///")
+    assert reflex_internals.api_url().startswith("http")
+
+
+def test_a_state_can_be_made_outside_an_app() -> None:
+    state_init = _attribute("reflex.state", "BaseState").__init__
+    assert "_reflex_internal_init" in _parameters(state_init), (
+        f"BaseState.__init__ is now {inspect.signature(state_init)}"
+    )
+    state = reflex_internals.new_state(OneStepState)
+    assert isinstance(state, OneStepState)
+    assert state.status == "idle"
+
+
+def test_the_harness_backend_can_be_restarted() -> None:
+    harness = _attribute("reflex.testing", "AppHarness")
+    for name in ("_start_backend", "_poll_for_servers"):
+        assert callable(getattr(harness, name, None)), f"AppHarness.{name} is gone"
+    assert "port" in _parameters(harness._start_backend), "AppHarness._start_backend(port=)"
+    assert "_state_manager" in _attribute("reflex.app", "App").__dataclass_fields__, (
+        "rx.App._state_manager is gone"
+    )
+    manager = _attribute("reflex.istate.manager", "StateManager").create()
+    assert hasattr(manager, "get_state"), type(manager)

@@ -1,0 +1,141 @@
+"""One row of the library: a stored file with its preview, details, Download and Delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from upload_demo.components.file_views import (
+    details,
+    download_url,
+    file_dialog,
+    preview_image,
+)
+from upload_demo.file_view import FileView
+
+Item = rx.vars.ObjectVar[FileView]
+#: The handler that deletes a stored file by its id.
+DeleteHandler = Callable[[rx.Var[int]], Any]
+
+
+def _thumbnail(item: Item) -> rx.Component:
+    """The preview (image thumbnail or video poster) or a type icon; opens the file."""
+    return file_dialog(
+        item,
+        rx.el.button(
+            preview_image(item, "72px"),
+            rx.cond(
+                (item.kind == "video") & (item.preview_name != ""),
+                rx.center(
+                    rx.icon("play", size=18, color="white"),
+                    position="absolute",
+                    inset="0",
+                    background="rgba(0,0,0,0.25)",
+                    border_radius="var(--radius-2)",
+                ),
+            ),
+            aria_label="Open " + item.name.to(str),
+            title="Open " + item.name.to(str),
+            position="relative",
+            width="72px",
+            height="72px",
+            flex_shrink="0",
+            padding="0",
+            border="1px solid var(--gray-a5)",
+            border_radius="var(--radius-2)",
+            background="var(--gray-a2)",
+            cursor="pointer",
+            class_name="library-open",
+        ),
+    )
+
+
+def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
+    """Delete, after a confirmation that names the file."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.icon_button(
+                rx.icon("trash-2", size=16),
+                color_scheme="red",
+                variant="soft",
+                aria_label="Delete " + item.name.to(str),
+                title="Delete",
+            ),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this file?"),
+            rx.alert_dialog.description(
+                "“",
+                item.name,
+                "” (",
+                item.size_text,
+                "), its preview and its record will be removed for good.",
+                style={"overflow_wrap": "anywhere"},
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=on_delete(item.id)),
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+            max_width="460px",
+        ),
+    )
+
+
+def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
+    """One stored file: preview, name, badges, details, Download and Delete.
+
+    ``on_delete`` is the handler that deletes a file by id, after the dialog's confirmation.
+    """
+    return rx.card(
+        rx.flex(
+            _thumbnail(item),
+            rx.vstack(
+                rx.text(
+                    item.name,
+                    weight="medium",
+                    size="3",
+                    style={"overflow_wrap": "anywhere"},
+                    class_name="library-name",
+                ),
+                rx.flex(
+                    rx.badge(item.kind, variant="soft", color_scheme="indigo"),
+                    rx.badge("from /" + item.page.to(str), variant="outline", color_scheme="gray"),
+                    rx.badge(item.content_type, variant="soft", color_scheme="gray"),
+                    wrap="wrap",
+                    spacing="1",
+                ),
+                details(item, " · SHA-256 ", rx.code(item.sha_short, variant="ghost", size="1")),
+                spacing="1",
+                flex="1",
+                min_width="0",
+            ),
+            rx.flex(
+                rx.icon_button(
+                    rx.el.a(
+                        rx.icon("download", size=16),
+                        href=download_url(item),
+                        aria_label="Download " + item.name.to(str),
+                        title="Download under the original name",
+                    ),
+                    as_child=True,
+                    variant="soft",
+                    class_name="library-download",
+                ),
+                _delete_button(item, on_delete),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                spacing="2",
+            ),
+            align="center",
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        class_name="library-row",
+    )

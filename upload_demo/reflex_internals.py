@@ -1,0 +1,164 @@
+"""Every private or undocumented piece of Reflex the app relies on, in one place.
+
+Read from Reflex 0.10.1 (``READ_FROM``). Public ``rx.*`` does not yet offer
+these: the type ``add_page`` takes for ``on_load``, the event name Reflex puts
+in the ``Reflex-Event-Handler`` header, a way to hand an event to a client's
+queue from outside a handler, the ref under which the browser keeps a running
+upload's request, a JavaScript expression that carries its imports, and the
+config and environment ``rx.get_upload_dir`` reads. Pages and components use
+``rx.*`` only; the rest of the app imports these from here.
+``tests/unit/test_reflex_internals.py`` checks each against the installed
+Reflex, so an upgrade that moves one fails there, by name, instead of
+somewhere in an upload. The last two serve only the tests (a State outside an
+app; a restarted test backend), kept here for the same reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import reflex as rx
+from reflex_base import config as reflex_config
+from reflex_base import constants
+from reflex_base.environment import environment
+from reflex_base.event import Event, EventType
+from reflex_base.utils.format import format_event_handler
+from reflex_components_radix.themes.base import LiteralAccentColor
+
+#: The Reflex version these were read from.
+READ_FROM = "0.10.1"
+
+S = TypeVar("S", bound=rx.State)
+
+#: The colour names a Radix component's ``color_scheme`` takes, as a type.
+AccentColor = LiteralAccentColor
+
+#: What ``app.add_page(on_load=...)`` takes: a State's handler called with no argument.
+OnLoad = EventType[()]
+
+__all__ = [
+    "READ_FROM",
+    "AccentColor",
+    "OnLoad",
+    "api_url",
+    "backend_route",
+    "configured_upload_dir",
+    "db_url",
+    "enqueue_event",
+    "handler_name",
+    "initialize_gitignore",
+    "js_expression",
+    "migrate_database",
+    "new_state",
+    "reload_config",
+    "restart_harness_backend",
+    "upload_controller_ref",
+    "upload_endpoint",
+    "upload_request_open_js",
+]
+
+
+def handler_name(handler: Any) -> str:
+    """An event handler's full name, as the ``Reflex-Event-Handler`` header carries it."""
+    return format_event_handler(handler)
+
+
+async def enqueue_event(app: rx.App, token: str, handler: Any, payload: dict[str, Any]) -> None:
+    """Queue ``handler(**payload)`` for the client ``token``, as if its browser had sent it.
+
+    It runs under the State's lock like any event, and its changes reach the
+    page over the websocket at once.
+    """
+    event = Event(name=handler_name(handler), payload=payload)
+    await app.event_processor.enqueue(token, event)
+
+
+def upload_controller_ref(upload_id: str) -> str:
+    """The ``refs`` key under which the browser keeps an upload's running request.
+
+    Reflex's upload.js sets it when the request starts and deletes it when the
+    request ends; ``rx.cancel_upload`` aborts through it.
+    """
+    return f"__upload_controllers_{upload_id}"
+
+
+def upload_request_open_js(upload_id: str) -> str:
+    """A script (for ``rx.call_script``) answering whether the upload's request is still open."""
+    return f"Boolean(refs['{upload_controller_ref(upload_id)}'])"
+
+
+def js_expression(code: str, *uses: rx.Var) -> rx.Var:
+    """A Var of raw JavaScript ``code`` that brings along the imports and hooks of ``uses``.
+
+    For an expression built around public Vars (say ``rx.get_upload_url``),
+    whose imports the page must still get.
+    """
+    var_data = [var._get_all_var_data() for var in uses]
+    merged = rx.vars.VarData.merge(*var_data)
+    return rx.Var(_js_expr=code, _var_data=merged)
+
+
+def backend_route(path: str) -> str:
+    """``path`` under the configured backend path, where Reflex mounts its own routes."""
+    return reflex_config.get_config().prepend_backend_path(path)
+
+
+def upload_endpoint() -> str:
+    """Where Reflex serves the upload endpoint (``/_upload`` unless a backend path is set)."""
+    return backend_route(str(constants.Endpoint.UPLOAD))
+
+
+def configured_upload_dir() -> Path:
+    """The upload dir as configured (``REFLEX_UPLOADED_FILES_DIR``), resolved.
+
+    Unlike ``rx.get_upload_dir()`` it does not create a missing directory, so
+    a wrong setting shows as missing instead of as an empty upload dir.
+    """
+    return environment.REFLEX_UPLOADED_FILES_DIR.get().resolve()
+
+
+def reload_config() -> None:
+    """Read ``rxconfig.py`` and the environment again, after the tests have set it."""
+    reflex_config.reload_config()
+
+
+def db_url() -> str:
+    """The configured database URL ("" when there is none)."""
+    return reflex_config.get_config().db_url or ""
+
+
+def api_url() -> str:
+    """The backend's URL as the config has it (a test harness points it at its server)."""
+    return reflex_config.get_config().api_url
+
+
+# --- for the tests ------------------------------------------------------------------
+
+
+def migrate_database() -> None:
+    """``reflex db migrate`` in this process (its ``rx.Model.migrate`` is deprecated)."""
+    from reflex import model
+
+    model.migrate()
+
+
+def initialize_gitignore(path: Path) -> None:
+    """What ``reflex init`` / ``reflex run`` do to a project's .gitignore, done to ``path``."""
+    from reflex.utils.frontend_skeleton import initialize_gitignore as reflex_initialize
+
+    reflex_initialize(gitignore_file=path)
+
+
+def new_state(state_cls: type[S]) -> S:
+    """An instance of ``state_cls`` outside any app, to call its handlers directly."""
+    return state_cls(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
+
+
+def restart_harness_backend(harness: Any, port: int, timeout: float = 30) -> None:
+    """Start an ``AppHarness``'s backend again on ``port``, empty, as after a restart."""
+    from reflex.istate.manager import StateManager
+
+    harness.app_instance._state_manager = StateManager.create()
+    harness._start_backend(port=port)
+    harness._poll_for_servers(timeout=timeout)
