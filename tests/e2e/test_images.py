@@ -1,4 +1,4 @@
-"""/images in a real browser: click and drag, progress, gallery, reload, cancel, failure."""
+"""/images in a real browser: click and drag, progress, gallery, reload, failure."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from playwright.sync_api import Browser, Error, Page, expect
 from tests import samples
 from tests.db import rows_named
 from tests.e2e.actions import (
-    cancel_throttled_upload,
-    cancel_too_late_to_abort,
     choose_files,
     drop_files,
     expect_status,
@@ -149,24 +147,6 @@ def test_browser_refusals_are_listed(page: Page, frontend_url: str, tmp_path: Pa
     expect(rejections).to_contain_text("not an accepted type (PNG, JPEG, GIF or WebP)")
     page.get_by_role("button", name="Clear").click()
     expect(rejections).to_have_count(0)
-
-
-def test_cancel_during_throttled_upload_stores_nothing(
-    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
-) -> None:
-    big = tmp_path / "slow-cancelled.png"
-    big.write_bytes(samples.noisy_png(3_000_000, seed=2301))
-    open_page(page, frontend_url, "/images")
-    cancel_throttled_upload(page, upload_dir, big)
-
-
-def test_cancel_after_the_bytes_arrived_stores_nothing(
-    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
-) -> None:
-    big = tmp_path / "late-cancelled.png"
-    big.write_bytes(samples.noisy_png(3_000_000, seed=2302))
-    open_page(page, frontend_url, "/images")
-    cancel_too_late_to_abort(page, upload_dir, big)
 
 
 def test_failed_request_is_shown(page: Page, frontend_url: str, tmp_path: Path) -> None:

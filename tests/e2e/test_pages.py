@@ -10,8 +10,6 @@ from playwright.sync_api import Error, Page, expect
 from tests import samples
 from tests.db import rows_named
 from tests.e2e.actions import (
-    cancel_throttled_upload,
-    cancel_too_late_to_abort,
     choose_files,
     drop_files,
     expect_status,
@@ -65,24 +63,6 @@ def test_video_drop_replaces_player_and_refuses_two(page: Page, frontend_url: st
     rejections = page.locator(".rejections")
     expect(rejections).to_contain_text("one.webm")
     expect(rejections).to_contain_text("too many files: only one file at a time")
-
-
-def test_video_cancel_under_throttle(
-    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
-) -> None:
-    clip = tmp_path / "slow-video.mp4"
-    clip.write_bytes(samples.video_bytes("mp4", seed=3201) + bytes(2_000_000))
-    open_page(page, frontend_url, "/video")
-    cancel_throttled_upload(page, upload_dir, clip)
-
-
-def test_video_cancel_after_the_bytes_arrived(
-    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
-) -> None:
-    clip = tmp_path / "late-video.mp4"
-    clip.write_bytes(samples.video_bytes("mp4", seed=3202) + bytes(2_000_000))
-    open_page(page, frontend_url, "/video")
-    cancel_too_late_to_abort(page, upload_dir, clip)
 
 
 # --- /restricted ------------------------------------------------------------
@@ -181,24 +161,6 @@ def test_one_step_select_alone_stores(page: Page, frontend_url: str, tmp_path: P
     page.reload()
     open_page(page, frontend_url, "/one-step")
     expect(page.locator(".file-list")).to_contain_text("chosen-once.png")
-
-
-def test_one_step_cancel_under_throttle(
-    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "slow-one-step.png"
-    path.write_bytes(samples.noisy_png(3_000_000, seed=5101))
-    open_page(page, frontend_url, "/one-step")
-    cancel_throttled_upload(page, upload_dir, path, press_upload=False)
-
-
-def test_one_step_cancel_after_the_bytes_arrived(
-    page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "late-one-step.png"
-    path.write_bytes(samples.noisy_png(3_000_000, seed=5102))
-    open_page(page, frontend_url, "/one-step")
-    cancel_too_late_to_abort(page, upload_dir, path, press_upload=False)
 
 
 # --- / ----------------------------------------------------------------------

@@ -24,15 +24,13 @@ PAGES = [route.path for route in ROUTES]
 
 
 def _load_every_image(page: Page) -> None:
-    """Scroll to the bottom and back so lazy images load, then wait until all have."""
+    """Load every picture now, lazy ones too, and wait until all have (or failed to).
+
+    A full-page screenshot shows the lazy images below the fold as well; the
+    browser fetches them only once they near the viewport, so they are made eager.
+    """
     page.evaluate(
-        """async () => {
-            for (let y = 0; y < document.body.scrollHeight; y += window.innerHeight) {
-                window.scrollTo(0, y);
-                await new Promise(r => setTimeout(r, 50));
-            }
-            window.scrollTo(0, 0);
-        }"""
+        "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
     )
     page.wait_for_function(
         "[...document.images].every(i => i.complete)", timeout=15_000, polling=200
