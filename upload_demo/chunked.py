@@ -16,6 +16,9 @@ duplicates, media preview, atomic rename, record.
 
 A cancelled upload (the client went away, so Reflex cancels the handler's
 task) or a failed write leaves nothing: the temp file is removed either way.
+A Cancel the browser could not turn into an abort (the body was all sent)
+is caught before each file is kept: ``still_wanted`` says no, the file's temp
+file goes, and no later file is read.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import concurrent.futures
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -40,6 +43,11 @@ logger = logging.getLogger(__name__)
 WRITE_SIZE = storage.CHUNK_SIZE
 
 STOPPED = "the upload was stopped here; files after it were not received"
+
+
+class Cancelled(Exception):
+    """The page cancelled the upload while its bytes were still being read."""
+
 
 T = TypeVar("T")
 
@@ -170,9 +178,17 @@ class _File:
         await asyncio.shield(asyncio.wrap_future(done))
 
 
-async def _finish(file: _File) -> Outcome:
+async def _always_wanted() -> bool:
+    return True
+
+
+async def _finish(file: _File, still_wanted: Callable[[], Awaitable[bool]]) -> Outcome:
     try:
+        if not await still_wanted():
+            raise Cancelled
         return await file.finish()
+    except Cancelled:
+        raise
     except Rejected as exc:
         return Outcome(name=file.name, stored=False, message=str(exc))
     except Exception:
@@ -187,15 +203,21 @@ async def receive(
     policy: UploadPolicy,
     directory: Path,
     pool: concurrent.futures.Executor,
+    still_wanted: Callable[[], Awaitable[bool]] | None = None,
 ) -> list[Outcome]:
-    """Check, store and record each file of a chunked upload; one Outcome per file."""
+    """Check, store and record each file of a chunked upload; one Outcome per file.
+
+    ``still_wanted`` is asked before each file is kept; once it says no, the
+    upload ends there with the files kept so far. Without it, every file is wanted.
+    """
+    wanted = still_wanted or _always_wanted
     outcomes: list[Outcome] = []
     total = 0
     current: _File | None = None
     try:
         async for chunk in chunks:
             if current is not None and current.is_next(chunk):
-                outcomes.append(await _finish(current))
+                outcomes.append(await _finish(current, wanted))
                 total += outcomes[-1].size
                 current = None
             if current is None:
@@ -204,7 +226,9 @@ async def receive(
             await current.add(chunk.data)
         if current is not None:
             file, current = current, None
-            outcomes.append(await _finish(file))
+            outcomes.append(await _finish(file, wanted))
+    except Cancelled:
+        pass
     except Rejected as exc:
         assert current is not None
         outcomes.append(Outcome(name=current.name, stored=False, message=f"{exc}; {STOPPED}"))

@@ -40,7 +40,7 @@ from upload_demo.ingest import Incoming, Outcome
 from upload_demo.ingest_pool import POOL, ingest_in_pool
 from upload_demo.policy import UploadPolicy
 from upload_demo.reflex_internals import upload_request_open_js
-from upload_demo.units import human_bytes, human_duration
+from upload_demo.units import human_bytes, human_duration, plural
 
 #: How often the watcher checks that a running upload's request is still open.
 WATCH_INTERVAL_S = 1.0
@@ -128,6 +128,8 @@ class UploadPageState(rx.State, mixin=True):
             already = f", {repeats} already stored" if repeats else ""
             return f"Done: {stored} stored{already}, {refused} rejected."
         if self.status == "cancelled":
+            if stored:
+                return f"Cancelled: {plural(stored, 'file')} stored before the Cancel, no more."
             return "Cancelled: nothing was stored."
         if self.status == "failed":
             return f"Failed: {self.failure}."
@@ -320,17 +322,28 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
         A stale or cancelled attempt returns at once (Reflex then answers 400 and
         reads no more). If the client goes away, Reflex cancels this task and
         chunked.py removes the partial file; the page's own Cancel or watcher
-        shows the state.
+        shows the state. A Cancel that came too late to abort the request is
+        seen before each file is kept: nothing more is kept from then on.
         """
         async with self:
             if not self._join(attempt) or self.status == "cancelled":
                 return None
-        outcomes = await chunked.receive(chunk_iter, self.policy, Path(rx.get_upload_dir()), POOL)
+
+        async def still_wanted() -> bool:
+            async with self:
+                return self.status != "cancelled"
+
+        directory = Path(rx.get_upload_dir())
+        outcomes = await chunked.receive(chunk_iter, self.policy, directory, POOL, still_wanted)
         # Read before taking the state's lock, which other events of this tab wait on.
         items = await self._newest_items()
         async with self:
             if attempt and attempt != self.attempt:
                 return None
-            self._finish(outcomes, sum(o.size for o in outcomes))
             self.items = items
+            if self.status == "cancelled":
+                # Files kept before the Cancel are stored all the same: say so.
+                self.outcomes = [o for o in outcomes if o.stored]
+                return None
+            self._finish(outcomes, sum(o.size for o in outcomes))
         return rx.clear_selected_files(self.upload_id)

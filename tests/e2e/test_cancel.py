@@ -1,6 +1,6 @@
-"""Cancel on every buffered upload page: aborted mid-way, or too late to abort; never stored.
+"""Cancel on every upload page: aborted mid-way, or too late to abort; nothing stored.
 
-(/large streams its files; its Cancel is tested in test_large.py, with the partial file.)
+The upload dir is compared whole, temp files included, so /large's partial file counts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ PAYLOADS: dict[str, tuple[str, Callable[[int], bytes]]] = {
     "/images": (".png", lambda seed: samples.noisy_png(3_000_000, seed=seed)),
     "/video": (".mp4", lambda seed: samples.video_bytes("mp4", seed=seed) + bytes(2_000_000)),
     "/one-step": (".png", lambda seed: samples.noisy_png(3_000_000, seed=seed)),
+    "/large": (".pdf", lambda seed: b"%PDF-1.7\n" + random.Random(seed).randbytes(4_000_000)),
 }
 
 

@@ -143,3 +143,23 @@ def test_a_cancelled_upload_leaves_nothing(tmp_path: Path, pool) -> None:
     pool.submit(lambda: None).result()
     assert os.listdir(tmp_path) == []
     assert rows_named(name) == []
+
+
+def test_a_cancel_seen_before_keeping_a_file_keeps_nothing_more(
+    tmp_path: Path, pool: concurrent.futures.ThreadPoolExecutor
+) -> None:
+    """The page's Cancel came too late to abort: files kept before it stay, no other does."""
+    first, second, third = names(3)
+    stream = Stream([(first, pdf(50 * KB)), (second, pdf(50 * KB)), (third, pdf(50 * KB))])
+    asked: list[str] = []
+
+    async def still_wanted() -> bool:
+        asked.append("?")
+        return len(asked) == 1
+
+    outcomes = run(chunked.receive(stream.chunks(), SMALL, tmp_path, pool, still_wanted))
+    assert [o.name for o in outcomes] == [first] and outcomes[0].stored
+    assert len(asked) == 2, "asked before each file is kept, and not after the first no"
+    assert [row.original_name for row in rows_named(first, second, third)] == [first]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [outcomes[0].stored_name]
+    assert stream.taken < 150 * KB, "the third file was not read"
