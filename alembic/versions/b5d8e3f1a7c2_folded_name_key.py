@@ -51,13 +51,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to the expression index on lower(original_name)."""
+    """Back to the expression index on lower(original_name).
+
+    The column goes first: on SQLite, batch mode rebuilds the table from what
+    it can reflect, and an expression index cannot be reflected.
+    """
     op.drop_index(op.f("ix_storedfile_name_key"), table_name="storedfile")
+    with op.batch_alter_table("storedfile", schema=None) as batch_op:
+        batch_op.drop_column("name_key")
     op.create_index(
         "ix_storedfile_original_name_lower",
         "storedfile",
         [sa.text("lower(original_name)")],
         unique=False,
     )
-    with op.batch_alter_table("storedfile", schema=None) as batch_op:
-        batch_op.drop_column("name_key")

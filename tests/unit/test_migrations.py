@@ -88,3 +88,11 @@ def test_name_key_is_filled_for_rows_stored_before_it(tmp_path: Path) -> None:
     assert "ix_storedfile_name_key" in indexes
     assert "ix_storedfile_original_name_lower" not in indexes
     command.downgrade(config, "9e4b1c7d2f30")
+    with engine.connect() as connection:
+        index_rows = connection.execute(
+            sqlalchemy.text("SELECT name FROM sqlite_master WHERE type = 'index'")
+        ).all()
+        columns = {c["name"] for c in sqlalchemy.inspect(connection).get_columns("storedfile")}
+    engine.dispose()
+    assert ("ix_storedfile_original_name_lower",) in index_rows
+    assert "name_key" not in columns
