@@ -19,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 
 from tests.conftest import ROOT
+from upload_demo.models import StoredFile
 
 
 def _reflex_db(args: list[str], database: Path) -> subprocess.CompletedProcess[str]:
@@ -45,7 +46,7 @@ def test_migrate_from_empty_then_again_prints_no_warning(tmp_path: Path) -> None
 
 
 def test_reflex_migrations_see_the_tables() -> None:
-    assert "storedfile" in rx.ModelRegistry.get_metadata().tables
+    assert StoredFile.__tablename__ in rx.ModelRegistry.get_metadata().tables
 
 
 def _alembic(database: Path) -> Config:
