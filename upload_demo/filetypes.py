@@ -138,7 +138,8 @@ MP4 = FileType("MP4", "video", "video/mp4", (".mp4", ".m4v"), _is_mp4)
 WEBM = FileType("WebM", "video", "video/webm", (".webm",), _is_webm)
 QUICKTIME = FileType("QuickTime", "video", "video/quicktime", (".mov", ".qt"), _is_quicktime)
 OGG = FileType("Ogg", "video", "video/ogg", (".ogv", ".ogg"), _is_ogg)
-#: libmagic's verdict: no signature says JavaScript (see ``identify``).
+#: Only libmagic names it (no signature says JavaScript). Script text it takes for plain
+#: text is kept as .txt, served as text/plain with nosniff: no browser runs that.
 JAVASCRIPT = FileType("JavaScript", "document", "text/javascript", (".js", ".mjs"))
 PLAIN_TEXT = FileType("plain text", "document", "text/plain", (".txt",))
 #: Bytes of no type we or libmagic know.
@@ -161,10 +162,12 @@ KNOWN_TYPES: tuple[FileType, ...] = (
     OGG,
 )
 
+MP4_AUDIO = FileType("MP4 audio", "audio", "audio/mp4", (".m4a",))
+
 #: What a file of our video types is when it turns out to hold only sound.
 AUDIO_IN: dict[FileType, FileType] = {
-    MP4: FileType("MP4 audio", "audio", "audio/mp4", (".m4a",)),
-    QUICKTIME: FileType("MP4 audio", "audio", "audio/mp4", (".m4a",)),
+    MP4: MP4_AUDIO,
+    QUICKTIME: MP4_AUDIO,
     WEBM: FileType("WebM audio", "audio", "audio/webm", (".weba",)),
     OGG: FileType("Ogg audio", "audio", "audio/ogg", (".oga", ".ogg", ".opus")),
 }
@@ -174,8 +177,9 @@ ACTIVE_CONTENT: tuple[FileType, ...] = (HTML, SVG, XML, JAVASCRIPT)
 
 #: The long tail, by libmagic's MIME type, each stored under an extension no browser
 #: runs. Our sniffed types are not here: where our test said no, libmagic's yes does
-#: not make a file PNG or MP4. Markup libmagic sees that ours did not is active
-#: content all the same, except "HTML" a browser would not sniff as HTML: plain text.
+#: not make a file PNG or MP4 (it is UNKNOWN). Markup libmagic sees that ours did not
+#: is active content all the same, except "HTML" a browser would not sniff as HTML:
+#: plain text.
 _BY_MIME: dict[str, FileType] = {
     t.mime: t
     for t in (
@@ -194,7 +198,6 @@ _BY_MIME: dict[str, FileType] = {
         FileType("MP3", "audio", "audio/mpeg", (".mp3",)),
         FileType("WAV", "audio", "audio/x-wav", (".wav",)),
         FileType("FLAC", "audio", "audio/flac", (".flac",)),
-        FileType("M4A audio", "audio", "audio/x-m4a", (".m4a",)),
         FileType("TIFF", "image", "image/tiff", (".tif", ".tiff")),
         FileType("BMP", "image", "image/bmp", (".bmp",)),
         FileType("HEIC", "image", "image/heic", (".heic",)),
@@ -220,7 +223,11 @@ _BY_MIME: dict[str, FileType] = {
     "application/javascript": JAVASCRIPT,
     "application/x-javascript": JAVASCRIPT,
     "text/html": PLAIN_TEXT,
+    "audio/x-m4a": MP4_AUDIO,
 }
+
+#: Our own types' MIME types: where our signature said no, libmagic's yes is not taken.
+_SNIFFED_MIMES = frozenset(t.mime for t in KNOWN_TYPES) - frozenset(_BY_MIME)
 
 _KIND_BY_TOP = {"image": "image", "video": "video", "audio": "audio", "text": "document"}
 
@@ -239,6 +246,8 @@ def _named_by_libmagic(head: bytes) -> FileType:
         return UNKNOWN
     if mime in _BY_MIME:
         return _BY_MIME[mime]
+    if mime in _SNIFFED_MIMES:
+        return UNKNOWN
     top = mime.partition("/")[0]
     extension = ".txt" if top == "text" else ".bin"
     return FileType(mime, _KIND_BY_TOP.get(top, "other"), mime, (extension,))

@@ -38,7 +38,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from upload_demo import reflex_internals
 from upload_demo.policy import UploadPolicy
 from upload_demo.units import human_bytes
 
@@ -92,11 +91,6 @@ def counted_reason(policy: UploadPolicy) -> str:
 def request_limit(policy: UploadPolicy) -> int:
     """The most bytes a request body to this policy's handler may carry."""
     return policy.max_total_size + MULTIPART_ALLOWANCE
-
-
-def upload_path() -> str:
-    """Where Reflex serves the upload endpoint (``/_upload`` unless a backend path is set)."""
-    return reflex_internals.upload_endpoint()
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -52,11 +52,22 @@ _XML_DECLARATION = b"<?xml"
 
 #: The root element of an SVG image: ``svg``, with or without a namespace prefix.
 _SVG_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?svg[\s/>]", re.IGNORECASE)
-_SVG_DOCTYPE = re.compile(rb"<!DOCTYPE\s+(?:[A-Za-z_][\w.-]*:)?svg[\s>\[]", re.IGNORECASE)
+#: Any doctype: an XML parser draws the root element whatever the doctype names.
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s+([A-Za-z_][\w.:-]*)", re.IGNORECASE)
+
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def _body(head: bytes) -> bytes:
-    """The head without a UTF-8 byte order mark and leading whitespace."""
+    """The head as UTF-8, without its byte order mark and leading whitespace.
+
+    A UTF-16 byte order mark makes a browser decode the file as UTF-16, so
+    such markup is judged after decoding (a cut last character is dropped).
+    """
+    for bom, encoding in _UTF16_BOMS.items():
+        if head.startswith(bom):
+            head = head[len(bom) :].decode(encoding, errors="ignore").encode()
+            break
     return head.removeprefix(_UTF8_BOM).lstrip(_WHITESPACE)
 
 
@@ -83,7 +94,7 @@ def _after(data: bytes, end: bytes) -> bytes | None:
 
 
 def _skip_doctype(data: bytes) -> bytes | None:
-    """Past an SVG doctype, internal subset (``[...]``) included."""
+    """Past a doctype, internal subset (``[...]``) included."""
     close = data.find(b">")
     bracket = data.find(b"[")
     if 0 <= bracket < close:
@@ -100,7 +111,9 @@ def is_svg(head: bytes) -> bool:
             rest = _after(rest, b"?>")
         elif rest.startswith(b"<!--"):
             rest = _after(rest, b"-->")
-        elif _SVG_DOCTYPE.match(rest):
+        elif doctype := _DOCTYPE.match(rest):
+            if doctype[1].lower() == b"html":
+                return False
             rest = _skip_doctype(rest)
         else:
             return _SVG_ROOT.match(rest) is not None

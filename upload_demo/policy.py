@@ -12,7 +12,7 @@ from typing import Any
 
 from upload_demo import filetypes
 from upload_demo.filetypes import FileType
-from upload_demo.units import human_bytes
+from upload_demo.units import human_bytes, plural
 
 
 class Rejected(Exception):
@@ -101,7 +101,7 @@ class UploadPolicy:
     def check_position(self, index: int) -> None:
         """Refuse files past the page's count limit (``index`` counts from 0)."""
         if index >= self.max_files:
-            limit = "1 file" if self.max_files == 1 else f"{self.max_files} files"
+            limit = plural(self.max_files, "file")
             raise Rejected(f"too many files: this page takes at most {limit} per upload")
 
     def check_declared_size(self, size: int | None, total_so_far: int) -> None:

@@ -9,8 +9,9 @@ config and environment ``rx.get_upload_dir`` reads. Pages and components use
 ``rx.*`` only; the rest of the app imports these from here.
 ``tests/unit/test_reflex_internals.py`` checks each against the installed
 Reflex, so an upgrade that moves one fails there, by name, instead of
-somewhere in an upload. The last two serve only the tests (a State outside an
-app; a restarted test backend), kept here for the same reason.
+somewhere in an upload. Those under "for the tests" (a State outside an app,
+a restarted test backend, migrating and Reflex's .gitignore writer in process)
+serve only the tests, kept here for the same reason.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
-from upload_demo.reflex_internals import OnLoad, enqueue_event, handler_name
+from upload_demo.reflex_internals import OnLoad, enqueue_event, handler_name, upload_endpoint
 from upload_demo.routes import Route
 from upload_demo.upload_state import UploadPageState
 
@@ -85,7 +85,7 @@ app = rx.App(
     api_transformer=[
         downloads.api,
         guard.transformer(
-            path=guard.upload_path(),
+            path=upload_endpoint(),
             policies={name: state.policy for name, state in UPLOAD_STATES.items()},
             on_refused=report_refusal,
         ),

@@ -1,8 +1,8 @@
 """Every page as a person sees it, after the other E2E tests have filled it.
 
-Each page must render without console errors, every picture on it (thumbnails
-are lazy-loaded, so the page is scrolled through first) must load, and an
-upload page must state its policy's limits. The PNGs go to
+Each page must render without console errors, every picture on it must load
+(lazy thumbnails too: they are made eager first), and an upload page must
+state its policy's limits. The PNGs go to
 the pytest temp dir, or to assets/screenshots/ (used by the README) with
 UPDATE_SCREENSHOTS=1.
 """

@@ -124,3 +124,30 @@ def test_active_content_is_never_stored_under_an_extension_a_browser_runs() -> N
     runs = {".html", ".htm", ".svg", ".xml", ".js", ".mjs", ".xhtml"}
     for data in (b"hello <html> later", b"<note/>", long_tail.random_bytes()):
         assert identify(data).extension not in runs
+
+
+def test_svg_root_after_a_doctype_naming_anything_else() -> None:
+    data = b'<!DOCTYPE foo [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg"><script/>'
+    assert identify(data) is filetypes.SVG
+
+
+def _utf16(text: str, encoding: str, bom: bytes) -> bytes:
+    return bom + text.encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")], ids=["le", "be"]
+)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>', filetypes.SVG),
+        ("<!DOCTYPE html><p>hello", filetypes.HTML),
+        ('<?xml version="1.0"?><note/>', filetypes.XML),
+    ],
+    ids=["svg", "html", "xml"],
+)
+def test_utf16_with_a_byte_order_mark_is_judged_decoded(
+    encoding: str, bom: bytes, text: str, expected: filetypes.FileType
+) -> None:
+    assert identify(_utf16(text, encoding, bom)) is expected

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import reflex as rx
-from reflex.vars import ArrayVar, ObjectVar
 
 from upload_demo.file_view import FileView
 from upload_demo.reflex_internals import js_expression
 
 
-def file_url(item: ObjectVar[FileView]) -> rx.Var:
+def file_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """Where Reflex serves a stored file (public, under a random name)."""
     return rx.get_upload_url(item.stored_name)
 
 
-def download_url(item: ObjectVar[FileView]) -> rx.Var:
+def download_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The backend's ``/download/{id}`` (see downloads.py): the file under its original name.
 
     Resolved against the same backend URL Reflex uses for ``/_upload``, so it
@@ -27,17 +26,17 @@ def download_url(item: ObjectVar[FileView]) -> rx.Var:
     return root + item.id.to_string()
 
 
-def preview_url(item: ObjectVar[FileView]) -> rx.Var:
+def preview_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The small picture to show for a file: its thumbnail or poster, else the file itself."""
     return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), file_url(item))
 
 
-def poster_url(item: ObjectVar[FileView]) -> rx.Var:
+def poster_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """A video's poster frame for ``<video poster>``; "" when it has none."""
     return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), "")
 
 
-def type_icon(item: ObjectVar[FileView]) -> rx.Component:
+def type_icon(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     """An icon for the file's detected type, by its kind when no icon names the type."""
     # Every case is a component, so rx.match gives one; Reflex annotates Component | Var.
     return rx.match(  # pyright: ignore[reportReturnType]
@@ -56,7 +55,7 @@ def type_icon(item: ObjectVar[FileView]) -> rx.Component:
     )
 
 
-def preview_image(item: ObjectVar[FileView], size: str) -> rx.Component:
+def preview_image(item: rx.vars.ObjectVar[FileView], size: str) -> rx.Component:
     """A square picture of the file (thumbnail, poster), or its type icon when it has none.
 
     Only files we decoded have a preview; a TIFF or HEIC is an image a
@@ -77,12 +76,12 @@ def preview_image(item: ObjectVar[FileView], size: str) -> rx.Component:
     )
 
 
-def _measures(item: ObjectVar[FileView]) -> rx.Var:
+def _measures(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The dimensions part of a details line (" · 640 × 480 · h264"), or nothing."""
     return rx.cond(item.dimensions_text != "", " · " + item.dimensions_text.to(str), "")
 
 
-def details(item: ObjectVar[FileView], *more: rx.Component | str) -> rx.Component:
+def details(item: rx.vars.ObjectVar[FileView], *more: rx.Component | str) -> rx.Component:
     """One small grey line: size, dimensions or duration, upload time, then ``more``."""
     return rx.text(
         item.size_text,
@@ -95,7 +94,7 @@ def details(item: ObjectVar[FileView], *more: rx.Component | str) -> rx.Componen
     )
 
 
-def _open_link(item: ObjectVar[FileView]) -> rx.Component:
+def _open_link(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     return rx.link(
         rx.hstack(type_icon(item), rx.text("Open the file in a new tab"), align="center"),
         href=file_url(item),
@@ -103,7 +102,7 @@ def _open_link(item: ObjectVar[FileView]) -> rx.Component:
     )
 
 
-def _full_view(item: ObjectVar[FileView]) -> rx.Component:
+def _full_view(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     """The image or the video player for what we decoded; a link to anything else."""
     return rx.cond(
         item.preview_name == "",
@@ -112,7 +111,7 @@ def _full_view(item: ObjectVar[FileView]) -> rx.Component:
     )
 
 
-def _decoded_view(item: ObjectVar[FileView]) -> rx.Component:
+def _decoded_view(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     # Every case is a component, so rx.match gives one; Reflex annotates Component | Var.
     return rx.match(  # pyright: ignore[reportReturnType]
         item.kind,
@@ -143,7 +142,7 @@ def _decoded_view(item: ObjectVar[FileView]) -> rx.Component:
     )
 
 
-def file_dialog(item: ObjectVar[FileView], trigger: rx.Component) -> rx.Component:
+def file_dialog(item: rx.vars.ObjectVar[FileView], trigger: rx.Component) -> rx.Component:
     """Clicking ``trigger`` opens the file full size (image, video player, or a link).
 
     The dialog names the file and gives its type, size, dimensions or duration,
@@ -181,7 +180,7 @@ def file_dialog(item: ObjectVar[FileView], trigger: rx.Component) -> rx.Componen
     )
 
 
-def _gallery_tile(item: ObjectVar[FileView]) -> rx.Component:
+def _gallery_tile(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     image = rx.image(
         src=preview_url(item),
         alt=item.name,
@@ -207,7 +206,7 @@ def _gallery_tile(item: ObjectVar[FileView]) -> rx.Component:
     )
 
 
-def gallery(items: ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
+def gallery(items: rx.vars.ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
     """A grid of stored images; clicking one opens it full size with its details."""
     return rx.cond(
         items.length() > 0,
@@ -222,7 +221,7 @@ def gallery(items: ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
     )
 
 
-def _list_row(item: ObjectVar[FileView]) -> rx.Component:
+def _list_row(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     return rx.card(
         rx.hstack(
             preview_image(item, "56px"),
@@ -241,7 +240,7 @@ def _list_row(item: ObjectVar[FileView]) -> rx.Component:
     )
 
 
-def file_list(items: ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
+def file_list(items: rx.vars.ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
     """Stored files as rows: preview for images, a type icon otherwise."""
     return rx.cond(
         items.length() > 0,
@@ -250,7 +249,7 @@ def file_list(items: ArrayVar[Sequence[FileView]], empty: str) -> rx.Component:
     )
 
 
-def video_player(item: ObjectVar[FileView]) -> rx.Component:
+def video_player(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
     """A native ``<video controls>`` player for a stored video."""
     return rx.vstack(
         rx.el.video(

@@ -69,7 +69,7 @@ class LibraryState(rx.State):
 
     @rx.var
     def totals_text(self) -> str:
-        """'3 of 40 files · 1.2 MB of 9.8 MB' when filtered, else '40 files · 9.8 MB'."""
+        """'3 of 40 files match · 1.2 MB of 9.8 MB' filtered, else '40 files · 9.8 MB stored'."""
         if self.is_filtered:
             return (
                 f"{self.matching_count} of {plural(self.total_count, 'file')} match · "
