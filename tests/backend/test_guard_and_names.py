@@ -27,9 +27,9 @@ import httpx
 import pytest
 
 from tests import client, samples
-from tests.backend.test_upload_endpoint import (
+from tests.backend.uploads import (
     STORED_NAME,
-    _is_safe_to_show,
+    is_safe_to_show,
     listing,
     row_count,
     rows_by_stored_name,
@@ -369,7 +369,7 @@ def test_traversal_name_stays_in_the_upload_dir(
     assert STORED_NAME.match(stored), stored
     assert listing(upload_dir) - before == {stored}
     assert (upload_dir / stored).read_bytes() == data
-    assert _is_safe_to_show(outcome["name"]), repr(outcome["name"])
+    assert is_safe_to_show(outcome["name"]), repr(outcome["name"])
     assert rows_by_stored_name(stored)[stored].original_name == outcome["name"]
     assert existing_targets(upload_dir) == targets_before
     assert not any((upload_dir / n).is_dir() for n in listing(upload_dir))

@@ -25,6 +25,7 @@ import reflex as rx
 import sqlmodel
 
 from tests import client
+from tests.backend.uploads import wait_for_row, wait_no_temp_files
 from tests.db import tag
 from upload_demo.models import StoredFile
 from upload_demo.pages.large import LargeState
@@ -74,34 +75,6 @@ class PeakRss:
     @property
     def growth(self) -> int:
         return self.peak - self.start
-
-
-def row_with(sha256: str) -> StoredFile | None:
-    with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(StoredFile.sha256 == sha256)
-        return session.exec(query).first()
-
-
-def wait_for_row(sha256: str, timeout: float = 60) -> StoredFile:
-    """The handler records after the 202 (it keeps working once the body is in)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        row = row_with(sha256)
-        if row is not None:
-            return row
-        time.sleep(0.1)
-    raise AssertionError(f"no record for {sha256} after {timeout} s")
-
-
-def temp_files(upload_dir: Path) -> list[str]:
-    return [n for n in os.listdir(upload_dir) if n.startswith(".partial-")]
-
-
-def wait_no_temp_files(upload_dir: Path, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while temp_files(upload_dir) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert temp_files(upload_dir) == []
 
 
 def sha256_of(path: Path) -> str:

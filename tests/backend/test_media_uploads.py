@@ -17,12 +17,7 @@ import pytest
 from PIL import Image
 
 from tests import samples
-from tests.backend.test_upload_endpoint import (
-    assert_refused,
-    assert_stored,
-    row_count,
-    upload,
-)
+from tests.backend.uploads import assert_refused, assert_stored, row_count, upload
 from tests.db import rows_named, tag
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.restricted import RestrictedState

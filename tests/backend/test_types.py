@@ -18,16 +18,17 @@ from pathlib import Path
 import pytest
 
 from tests import client, long_tail, samples
-from tests.backend.test_large import row_with, wait_for_row, wait_no_temp_files
-from tests.backend.test_upload_endpoint import (
+from tests.backend.uploads import (
     assert_refused,
     assert_stored,
     listing,
     row_count,
-    rows_named,
-    tag,
     upload,
+    wait_for_row,
+    wait_no_temp_files,
 )
+from tests.db import rows_named, tag
+from upload_demo import records
 from upload_demo.pages.large import LargeState
 from upload_demo.pages.restricted import RestrictedState
 
@@ -130,4 +131,4 @@ def test_large_refuses_active_content(
     wait_no_temp_files(upload_dir)
     assert set(os.listdir(upload_dir)) == before
     assert rows_named(f"{t}-page.txt") == []
-    assert row_with(hashlib.sha256(data).hexdigest()) is None
+    assert records.stored_with(hashlib.sha256(data).hexdigest()) is None

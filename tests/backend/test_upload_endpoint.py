@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import unicodedata
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,89 +22,25 @@ import reflex as rx
 import sqlmodel
 
 from tests import client, samples
+from tests.backend.uploads import (
+    STORED_NAME,
+    assert_refused,
+    assert_stored,
+    is_safe_to_show,
+    listing,
+    padded_png,
+    row_count,
+    rows_by_stored_name,
+    upload,
+)
 from tests.db import rows_named, tag
 from upload_demo import policy
-from upload_demo.media import POSTER_SUFFIX, THUMB_SUFFIX
 from upload_demo.models import StoredFile
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.one_step import OneStepState
 from upload_demo.pages.restricted import RestrictedState
 from upload_demo.pages.video import VideoState
 from upload_demo.units import human_bytes
-
-STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]+$")
-
-
-# --- helpers ------------------------------------------------------------------
-
-
-def listing(directory: Path) -> set[str]:
-    """The upload dir's files, temp files included, without derived previews.
-
-    Thumbnails and posters are checked in test_media_uploads.py, and the last
-    test here proves every preview left in the dir belongs to a stored file.
-    """
-    return {n for n in os.listdir(directory) if not n.endswith((THUMB_SUFFIX, POSTER_SUFFIX))}
-
-
-def rows_by_stored_name(*stored_names: str) -> dict[str, StoredFile]:
-    with rx.session() as session:
-        query = sqlmodel.select(StoredFile).where(
-            sqlmodel.col(StoredFile.stored_name).in_(stored_names)
-        )
-        return {r.stored_name: r for r in session.exec(query).all()}
-
-
-def row_count() -> int:
-    with rx.session() as session:
-        return session.exec(sqlmodel.select(sqlmodel.func.count(sqlmodel.col(StoredFile.id)))).one()
-
-
-def padded_png(size: int, seed: int) -> bytes:
-    """A valid PNG header and image, padded with trailing bytes to exactly ``size``."""
-    data = samples.image_bytes("PNG", size=(16, 16), seed=seed)
-    return data + os.urandom(size - len(data))
-
-
-def upload(
-    backend_url: str, state: Any, files: list[tuple[str, bytes]], raw: bool = False
-) -> tuple[httpx.Response, list[dict[str, Any]]]:
-    post = client.post_raw_upload if raw else client.post_upload
-    response = post(backend_url, state.handle_upload, files)
-    assert response.status_code == 200, response.text[:500]
-    return response, client.outcomes(response, state)
-
-
-def assert_stored(
-    outcome: dict[str, Any],
-    data: bytes,
-    upload_dir: Path,
-    page: str,
-    extension: str,
-) -> StoredFile:
-    """The outcome says stored, the file holds the bytes, the row matches both."""
-    assert outcome["stored"], outcome
-    name = outcome["stored_name"]
-    assert STORED_NAME.match(name), name
-    assert name.endswith(extension)
-    assert (upload_dir / name).read_bytes() == data
-    row = rows_by_stored_name(name)[name]
-    assert row.original_name == outcome["name"]
-    assert row.size == outcome["size"] == len(data)
-    assert row.sha256 == hashlib.sha256(data).hexdigest()
-    assert row.source_page == page
-    return row
-
-
-def assert_refused(outcome: dict[str, Any], message: str | re.Pattern[str]) -> None:
-    assert outcome["stored"] is False, outcome
-    assert outcome["stored_name"] == ""
-    assert outcome["size"] == 0
-    if isinstance(message, str):
-        assert outcome["message"] == message
-    else:
-        assert message.search(outcome["message"]), outcome["message"]
-
 
 # --- count ------------------------------------------------------------------------
 
@@ -295,16 +230,6 @@ ODD_NAMES = [
 ]
 
 
-def _is_safe_to_show(name: str) -> bool:
-    return (
-        0 < len(name) <= 255
-        and "/" not in name
-        and "\\" not in name
-        and name not in {".", ".."}
-        and not any(unicodedata.category(ch).startswith("C") for ch in name)
-    )
-
-
 def test_traversal_and_odd_names_are_harmless(backend_url: str, upload_dir: Path) -> None:
     files = [(name, samples.image_bytes("PNG", seed=1700 + i)) for i, name in enumerate(ODD_NAMES)]
     outside = [upload_dir.parent, upload_dir.parent.parent, Path("/tmp"), Path.cwd()]
@@ -322,7 +247,7 @@ def test_traversal_and_odd_names_are_harmless(backend_url: str, upload_dir: Path
         assert_stored(outcome, data, upload_dir, "images", ".png")
         assert (upload_dir / outcome["stored_name"]).is_file()
         shown = outcome["name"]
-        assert _is_safe_to_show(shown), repr(shown)
+        assert is_safe_to_show(shown), repr(shown)
         # No stored name carries anything the client chose.
         stem = Path(raw_name.replace("\\", "/")).stem
         if len(stem) >= 3:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from playwright.sync_api import CDPSession, Page, Request, expect
+from playwright.sync_api import CDPSession, Locator, Page, Request, expect
 
 from tests.db import rows_named
 from upload_demo.storage import TEMP_PREFIX
@@ -161,3 +161,31 @@ def expect_status(page: Page, text: str) -> None:
 def stored_files(upload_dir: Path) -> set[str]:
     """Everything in the upload dir, temp files included."""
     return {p.name for p in upload_dir.iterdir()} if upload_dir.exists() else set()
+
+
+# --- /library ---------------------------------------------------------------------
+
+
+def open_library(page: Page, frontend_url: str, query: str = "") -> None:
+    """Load /library (with a query string) and wait for the rows from the database."""
+    page.goto(f"{frontend_url}/library{query}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Library")
+    expect(page.locator(".library-list, .library-empty")).to_be_visible()
+
+
+def rows(page: Page) -> Locator:
+    return page.locator(".library-row")
+
+
+def row_names(page: Page) -> list[str]:
+    return [n.strip() for n in page.locator(".library-name").all_inner_texts()]
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the Radix select labelled ``label``."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def search(page: Page, text: str) -> None:
+    page.get_by_role("searchbox", name="Search by name").fill(text)

@@ -12,11 +12,14 @@ from playwright.sync_api import Page, expect
 from tests import long_tail, samples
 from tests.db import rows_named
 from tests.e2e.actions import (
+    choose,
     choose_files,
     expect_status,
+    open_library,
     open_page,
+    rows,
+    search,
 )
-from tests.e2e.test_library import choose, open_library, rows, search
 
 MB = 1_000_000
 

@@ -16,13 +16,22 @@ from pathlib import Path
 import httpx
 import pytest
 import reflex as rx
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 from reflex.testing import AppHarness
 
 from tests import samples
 from tests.backend_process import BackendProcess
 from tests.db import rows_named, tag
-from tests.e2e.actions import choose_files, expect_status, open_page
+from tests.e2e.actions import (
+    choose,
+    choose_files,
+    expect_status,
+    open_library,
+    open_page,
+    row_names,
+    rows,
+    search,
+)
 from upload_demo import policy
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
@@ -68,31 +77,6 @@ def give_preview(row: StoredFile, upload_dir: Path) -> str:
         session.add(stored)
         session.commit()
     return preview
-
-
-def open_library(page: Page, frontend_url: str, query: str = "") -> None:
-    """Load /library (with a query string) and wait for the rows from the database."""
-    page.goto(f"{frontend_url}/library{query}")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Library")
-    expect(page.locator(".library-list, .library-empty")).to_be_visible()
-
-
-def rows(page: Page) -> Locator:
-    return page.locator(".library-row")
-
-
-def row_names(page: Page) -> list[str]:
-    return [n.strip() for n in page.locator(".library-name").all_inner_texts()]
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the Radix select labelled ``label``."""
-    page.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-
-
-def search(page: Page, text: str) -> None:
-    page.get_by_role("searchbox", name="Search by name").fill(text)
 
 
 # --- filter, search, sort, pages ---------------------------------------------------
