@@ -173,6 +173,7 @@ def keep(
     if existing is not None:
         return _duplicate(name, existing)
     info: media.MediaInfo | None = None
+    note = ""
     preview_name = media.preview_name(received.staged.name, file_type)
     with contextlib.ExitStack() as stack:
         preview = None
@@ -189,8 +190,16 @@ def keep(
                     raise
                 file_type, preview, preview_name = audio, None, None
                 received.staged.name = storage.new_name(audio.extension)
+            except media.TooManyPixels as exc:
+                # Where any file is taken, a huge picture is a file to keep, left undecoded.
+                if not policy.any_type:
+                    raise
+                preview, preview_name, note = None, None, f" (no thumbnail: {exc})"
         _publish(received.staged, preview, directory)
-        return _record(name, received, file_type, policy, info, preview_name, directory)
+        outcome = _record(name, received, file_type, policy, info, preview_name, directory)
+    if outcome.stored:
+        outcome.message += note
+    return outcome
 
 
 def _store_one(

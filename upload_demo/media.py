@@ -88,6 +88,10 @@ class AudioOnly(Rejected):
     """A video container holding sound and no picture: not a video, but maybe a song."""
 
 
+class TooManyPixels(Rejected):
+    """A picture over the pixel budget: never decoded, but maybe a file to keep as it is."""
+
+
 @dataclasses.dataclass(frozen=True)
 class MediaInfo:
     """What decoding found: size as displayed, and for videos duration and codec."""
@@ -140,7 +144,7 @@ def check_pixels(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
     """Refuse a picture over the pixel budget before anything allocates it."""
     limit = _pixel_limit(max_pixels)
     if width * height > limit:
-        raise Rejected(
+        raise TooManyPixels(
             f"too many pixels: {width} × {height} ({_megapixels(width * height)}) is over "
             f"the limit of {_megapixels(limit)}"
         )
@@ -166,7 +170,7 @@ def _decoding(label: str) -> Iterator[None]:
     except Rejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Rejected(
+        raise TooManyPixels(
             f"too many pixels: the limit is {_megapixels(_pixel_limit(MAX_PIXELS))}"
         ) from None
     except Exception as exc:

@@ -205,7 +205,8 @@ GB = 1000 * MB
 #: camera video or a disk image, three of them at once. A drop portal takes what
 #: people move (archives, disk images, audio, unknown binaries) but never what a
 #: browser would run from this site; images and videos of our own types are still
-#: decoded, so they get their thumbnail and poster (and a corrupt one is refused).
+#: decoded, so they get their thumbnail and poster (a corrupt one is refused; a picture
+#: over the pixel budget is kept without a thumbnail, never decoded).
 LARGE = UploadPolicy(
     page="large",
     refuses=filetypes.ACTIVE_CONTENT,

@@ -610,3 +610,21 @@ def test_display_name_is_never_a_path() -> None:
         shown = display_name(raw)
         assert "/" not in shown and "\\" not in shown and "\x00" not in shown
         assert shown not in {".", ".."}
+
+
+def test_a_picture_over_the_pixel_budget_is_kept_undecoded_where_any_file_is(
+    tmp_path: Path,
+) -> None:
+    t = tag()
+    (outcome,) = ingest_batch(
+        [item(f"panorama-{t}.png", samples.png_claiming(9000, 9000))], policy.LARGE, tmp_path
+    )
+    assert outcome.stored, outcome.message
+    assert outcome.message == (
+        "stored as PNG (no thumbnail: too many pixels: 9000 × 9000 (81 megapixels) is over "
+        "the limit of 50 megapixels)"
+    )
+    row = row_for(outcome.stored_name)
+    assert row is not None and row.kind == "image"
+    assert (row.preview_name, row.width, row.height) == (None, None, None)
+    assert listing(tmp_path) == {row.stored_name}
