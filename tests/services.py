@@ -151,15 +151,10 @@ def stop_pid(pid: int, program: str, timeout: float = 10.0) -> str:
     return "killed after SIGTERM timed out"
 
 
-def run(args: list[str], timeout: float = 60, **kwargs: object) -> str:
+def run(args: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
     """Run a command, return its stdout; raise ServiceError with its output if it fails."""
     done = subprocess.run(
-        args,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        **kwargs,  # pyright: ignore[reportArgumentType] (cwd, env: run's own keywords)
+        args, capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     if done.returncode != 0:
         output = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
@@ -392,7 +387,12 @@ rgw gc processor max time = 10
 
 
 def _osd_up(conf: Path) -> bool:
-    dump = json.loads(run(["ceph", "-c", str(conf), "--connect-timeout", "5", "osd", "dump", "-f", "json"], timeout=15))
+    dump = json.loads(
+        run(
+            ["ceph", "-c", str(conf), "--connect-timeout", "5", "osd", "dump", "-f", "json"],
+            timeout=15,
+        )
+    )
     return any(osd["osd"] == 0 and osd["up"] == 1 for osd in dump["osds"])
 
 
@@ -413,27 +413,62 @@ def start_ceph(base: Path, mon_port: int, rgw_port: int, env: dict[str, str]) ->
     conf = ceph / "ceph.conf"
     conf.write_text(ceph_conf(ceph, fsid, mon_port, rgw_port))
     c = ["-c", str(conf)]
-    run(["monmaptool", "--create", "--fsid", fsid, "--addv", "a", f"[v2:127.0.0.1:{mon_port}]", str(ceph / "monmap")])
+    run(
+        [
+            "monmaptool",
+            "--create",
+            "--fsid",
+            fsid,
+            "--addv",
+            "a",
+            f"[v2:127.0.0.1:{mon_port}]",
+            str(ceph / "monmap"),
+        ]
+    )
     run(["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(ceph / "monmap")])
     mon = spawn(["ceph-mon", *c, "-i", "a", "-f"], ceph / "log" / "mon.out")
     env["UPLOAD_DEMO_SERVICES_CEPH_MON_PID"] = str(mon.pid)
     osd_uuid = str(uuid.uuid4())
     # `osd new` is the first command the mon answers: it waits for the mon to form its quorum.
-    osd_id = run(["ceph", *c, "--connect-timeout", "20", "osd", "new", osd_uuid], timeout=30).strip()
+    osd_id = run(
+        ["ceph", *c, "--connect-timeout", "20", "osd", "new", osd_uuid], timeout=30
+    ).strip()
     if not alive(mon.pid, "ceph-mon"):
         raise ServiceError(f"ceph-mon died\n{tail(ceph / 'log' / 'mon.a.log')}")
     (ceph / "osd" / osd_id).mkdir()
     run(["ceph-osd", *c, "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid])
     osd = spawn(["ceph-osd", *c, "-i", osd_id, "-f"], ceph / "log" / "osd.out")
     env["UPLOAD_DEMO_SERVICES_CEPH_OSD_PID"] = str(osd.pid)
-    wait_for("ceph-osd up", lambda: _osd_up(conf), osd.pid, "ceph-osd", ceph / "log" / f"osd.{osd_id}.log", 60)
+    wait_for(
+        "ceph-osd up",
+        lambda: _osd_up(conf),
+        osd.pid,
+        "ceph-osd",
+        ceph / "log" / f"osd.{osd_id}.log",
+        60,
+    )
     rgw = spawn(["radosgw", *c, "-n", "client.rgw.a", "-f"], ceph / "log" / "rgw.out")
     env["UPLOAD_DEMO_SERVICES_RGW_PID"] = str(rgw.pid)
-    wait_for("radosgw", lambda: _http_ok(rgw_port), rgw.pid, "radosgw", ceph / "log" / "client.rgw.a.log", 60)
+    wait_for(
+        "radosgw",
+        lambda: _http_ok(rgw_port),
+        rgw.pid,
+        "radosgw",
+        ceph / "log" / "client.rgw.a.log",
+        60,
+    )
     access, secret = secrets.token_hex(10).upper(), secrets.token_hex(20)
     run(
-        ["radosgw-admin", *c, "user", "create", "--uid=test", "--display-name=test",
-         f"--access-key={access}", f"--secret-key={secret}"],
+        [
+            "radosgw-admin",
+            *c,
+            "user",
+            "create",
+            "--uid=test",
+            "--display-name=test",
+            f"--access-key={access}",
+            f"--secret-key={secret}",
+        ],
         timeout=30,
     )
     env["UPLOAD_DEMO_TEST_S3_ENDPOINT"] = f"http://127.0.0.1:{rgw_port}"
@@ -444,7 +479,7 @@ def start_ceph(base: Path, mon_port: int, rgw_port: int, env: dict[str, str]) ->
     env["UPLOAD_DEMO_TEST_S3_BUCKET"] = BUCKET
 
 
-def s3_client(env: dict[str, str]):  # noqa: ANN201 (boto3's client type is generated)
+def s3_client(env: dict[str, str]):
     """A boto3 S3 client for the env file's RGW (path-style, as RGW without DNS needs)."""
     import boto3
     from botocore.config import Config
@@ -553,7 +588,11 @@ def status() -> int:
     for key, program in DAEMONS.items():
         pid = env.get(key, "-")
         log(f"{program:13} pid {pid:>7}  {'running' if states[program] else 'NOT running'}")
-    for key in ("UPLOAD_DEMO_TEST_PG_URL", "UPLOAD_DEMO_TEST_REDIS_URL", "UPLOAD_DEMO_TEST_S3_ENDPOINT"):
+    for key in (
+        "UPLOAD_DEMO_TEST_PG_URL",
+        "UPLOAD_DEMO_TEST_REDIS_URL",
+        "UPLOAD_DEMO_TEST_S3_ENDPOINT",
+    ):
         if key in env:
             log(f"{key}={env[key]}")
     log(f"state in {env.get('UPLOAD_DEMO_SERVICES_DIR')}, env file {ENV_FILE}")
@@ -561,7 +600,10 @@ def status() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.services", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.services",
+        description="Real PostgreSQL, Redis and Ceph RGW on loopback.",
+    )
     parser.add_argument("command", choices=["start", "stop", "status"])
     command = parser.parse_args(argv).command
     try:
