@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 
 #: Test folders whose name is their marker (declared in pyproject.toml): ``pytest -m unit``.
-FOLDER_MARKERS = frozenset({"unit", "backend", "e2e"})
+FOLDER_MARKERS = frozenset({"unit", "backend", "e2e", "scale"})
 
 _session_dir: Path | None = None
 #: The database the session created on UPLOAD_DEMO_TEST_DB_URL's server, to drop at the end.
