@@ -121,15 +121,25 @@ def _proc_state(pid: int) -> str | None:
     return stat.rpartition(")")[2].split()[0]
 
 
+#: Executables whose file name is not their program's: Debian's redis-server is a
+#: symlink to redis-check-rdb, which dispatches on its argv[0].
+EXECUTABLES = {"redis-server": ("redis-server", "redis-check-rdb")}
+
+
 def alive(pid: int, program: str) -> bool:
-    """Is ``pid`` a live (not zombie) process running ``program``?"""
+    """Is ``pid`` a live (not zombie) process running ``program``?
+
+    Told by the process's executable (``/proc/PID/exe``), not its command line:
+    redis-server rewrites its argv as a title, and a read while it does so sees an
+    empty or partial one (that made a starting Redis look dead, 1 start in ~10).
+    """
     if pid <= 0 or _proc_state(pid) in (None, "Z"):
         return False
     try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (FileNotFoundError, ProcessLookupError):
+        executable = Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:  # gone meanwhile, or not ours to inspect
         return False
-    return bool(argv) and Path(argv[0].decode(errors="replace")).name.startswith(program)
+    return executable.removesuffix(" (deleted)") in EXECUTABLES.get(program, (program,))
 
 
 def stop_pid(pid: int, program: str, timeout: float = 10.0) -> str:
