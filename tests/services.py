@@ -337,6 +337,7 @@ def start_redis(base: Path, port: int, env: dict[str, str]) -> None:
     )
     conf.chmod(0o600)
     process = spawn(["redis-server", str(conf)], directory / "log")
+    env["UPLOAD_DEMO_SERVICES_REDIS_PID"] = str(process.pid)  # before waiting: stop finds it
     wait_for(
         "redis",
         lambda: redis_ping(port, password),
@@ -345,7 +346,6 @@ def start_redis(base: Path, port: int, env: dict[str, str]) -> None:
         directory / "log",
         15,
     )
-    env["UPLOAD_DEMO_SERVICES_REDIS_PID"] = str(process.pid)
     env["UPLOAD_DEMO_TEST_REDIS_URL"] = f"redis://:{password}@127.0.0.1:{port}/0"
 
 
@@ -527,13 +527,39 @@ def running(env: dict[str, str]) -> dict[str, bool]:
     }
 
 
+def strays(directory: str) -> dict[int, str]:
+    """Processes still working in ``directory`` (their cwd or an argument inside it).
+
+    The temp dir's name is unique, so these are daemons of this start and nobody
+    else's: one whose pid was never recorded (a start that failed in between) or a
+    child left by a daemon.
+    """
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            executable = Path(os.readlink(entry / "exe")).name
+        except OSError:
+            continue
+        if _proc_state(int(entry.name)) in (None, "Z"):
+            continue
+        if Path(cwd).is_relative_to(directory) or any(directory in arg for arg in argv):
+            found[int(entry.name)] = executable.removesuffix(" (deleted)")
+    return found
+
+
 def stop(env: dict[str, str]) -> None:
-    """Stop the recorded daemons, last started first, and remove their temp dir."""
+    """Stop the recorded daemons, last started first, any stray of theirs, and the temp dir."""
     for key, program in reversed(DAEMONS.items()):
         if key in env:
             log(f"{program} (pid {env[key]}): {stop_pid(int(env[key]), program)}")
     directory = env.get("UPLOAD_DEMO_SERVICES_DIR")
     if directory and Path(directory).name.startswith("upload_demo-services-"):
+        for pid, executable in strays(directory).items():
+            log(f"{executable} (pid {pid}, not recorded): {stop_pid(pid, executable)}")
         shutil.rmtree(directory, ignore_errors=True)
     ENV_FILE.unlink(missing_ok=True)
 
