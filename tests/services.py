@@ -27,6 +27,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -630,7 +631,7 @@ def status() -> int:
         "UPLOAD_DEMO_TEST_S3_ENDPOINT",
     ):
         if key in env:
-            log(f"{key}={env[key]}")
+            log(f"{key}={re.sub(r':[^:/@]+@', ':***@', env[key])}")  # passwords: see the file
     log(f"state in {env.get('UPLOAD_DEMO_SERVICES_DIR')}, env file {ENV_FILE}")
     return 0 if all(states.values()) else 1
 
