@@ -52,17 +52,21 @@ def _create_server_database(server_url: str) -> str:
     """
     global _server_database
     import sqlalchemy
+    import sqlalchemy.exc
 
     url = sqlalchemy.engine.make_url(server_url)
     name = f"upload_demo_test_{secrets.token_hex(6)}"
     engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(
-            sqlalchemy.text(
-                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+        try:
+            connection.execute(
+                sqlalchemy.text(
+                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                    "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+                )
             )
-        )
+        except sqlalchemy.exc.DBAPIError:  # a server built without ICU: its default locale
+            connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
         connection.execute(sqlalchemy.text(f"ALTER DATABASE {name} SET lock_timeout = '5s'"))
     engine.dispose()
     _server_database = (server_url, name)
