@@ -397,14 +397,19 @@ rgw gc processor max time = 10
 """
 
 
-def _osd_up(conf: Path) -> bool:
+def _accepts(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
+def _osd_up(conf: Path, osd_id: int) -> bool:
     dump = json.loads(
         run(
             ["ceph", "-c", str(conf), "--connect-timeout", "5", "osd", "dump", "-f", "json"],
             timeout=15,
         )
     )
-    return any(osd["osd"] == 0 and osd["up"] == 1 for osd in dump["osds"])
+    return any(osd["osd"] == osd_id and osd["up"] == 1 for osd in dump["osds"])
 
 
 def _http_ok(port: int) -> bool:
@@ -439,20 +444,22 @@ def start_ceph(base: Path, mon_port: int, rgw_port: int, env: dict[str, str]) ->
     run(["ceph-mon", *c, "--mkfs", "-i", "a", "--monmap", str(ceph / "monmap")])
     mon = spawn(["ceph-mon", *c, "-i", "a", "-f"], ceph / "log" / "mon.out")
     env["UPLOAD_DEMO_SERVICES_CEPH_MON_PID"] = str(mon.pid)
+    mon_log = ceph / "log" / "mon.a.log"
+    wait_for("ceph-mon", lambda: _accepts(mon_port), mon.pid, "ceph-mon", mon_log, 30)
     osd_uuid = str(uuid.uuid4())
     # `osd new` is the first command the mon answers: it waits for the mon to form its quorum.
     osd_id = run(
         ["ceph", *c, "--connect-timeout", "20", "osd", "new", osd_uuid], timeout=30
     ).strip()
     if not alive(mon.pid, "ceph-mon"):
-        raise ServiceError(f"ceph-mon died\n{tail(ceph / 'log' / 'mon.a.log')}")
+        raise ServiceError(f"ceph-mon died\n{tail(mon_log)}")
     (ceph / "osd" / osd_id).mkdir()
     run(["ceph-osd", *c, "-i", osd_id, "--mkfs", "--osd-uuid", osd_uuid])
     osd = spawn(["ceph-osd", *c, "-i", osd_id, "-f"], ceph / "log" / "osd.out")
     env["UPLOAD_DEMO_SERVICES_CEPH_OSD_PID"] = str(osd.pid)
     wait_for(
         "ceph-osd up",
-        lambda: _osd_up(conf),
+        lambda: _osd_up(conf, int(osd_id)),
         osd.pid,
         "ceph-osd",
         ceph / "log" / f"osd.{osd_id}.log",
