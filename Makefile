@@ -234,15 +234,16 @@ services-status: $(DEV_STAMP)
 	$(PY) -m tests.services status
 
 # The session's database is a fresh one on the services' PostgreSQL (tests/conftest.py,
-# UPLOAD_DEMO_TEST_DB_URL); tests/scale runs only here.
+# UPLOAD_DEMO_TEST_DB_URL), Reflex keeps its states in their Redis (REFLEX_REDIS_URL; the
+# test backends are still one process each); tests/scale runs only here.
 test-scale: setup-dev
 	@[ -f '$(SERVICES_ENV)' ] \
 	  || { echo "error: $(SERVICES_ENV) is missing: run 'make services' first" >&2; exit 1; }
 	@$(PY) -m tests.services status >/dev/null \
 	  || { echo "error: the servers in $(SERVICES_ENV) are not all running: run 'make services'" >&2; exit 1; }
 	@set -a; source '$(SERVICES_ENV)'; set +a; \
-	export UPLOAD_DEMO_TEST_DB_URL="$$UPLOAD_DEMO_TEST_PG_URL"; \
-	echo "pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) (PostgreSQL)"; \
+	export UPLOAD_DEMO_TEST_DB_URL="$$UPLOAD_DEMO_TEST_PG_URL" REFLEX_REDIS_URL="$$UPLOAD_DEMO_TEST_REDIS_URL"; \
+	echo "pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) (PostgreSQL, Redis)"; \
 	rc=0; $(PY) -m pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$$rc" = 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
 	exit "$$rc"
