@@ -70,7 +70,8 @@ endif
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # ---------------------------------------------------------------------------
-.PHONY: help setup setup-dev libmagic js-runtime browser run test lint format bench check-files lock clean distclean
+.PHONY: help setup setup-dev libmagic js-runtime browser run test lint format bench check-files lock clean distclean \
+  services services-stop services-status test-scale
 
 help:
 	@echo "make run        set up (venv, deps, JS runtime), migrate the database, start reflex run"
@@ -81,6 +82,10 @@ help:
 	@echo "make format     ruff check --fix and ruff format (rewrites files)"
 	@echo "make bench      run the benchmarks (BENCH_ARGS for options)"
 	@echo "make check-files  do stored files and database records match? (CHECK_ARGS=--repair fixes)"
+	@echo "make services   start real PostgreSQL 15, Redis 7 and Ceph RGW on loopback (apt-get installs them)"
+	@echo "                (services-stop stops them, services-status says what runs)"
+	@echo "make test-scale run the database suites against that PostgreSQL, plus tests/scale"
+	@echo "                (needs make services first; PYTEST_ARGS as for make test)"
 	@echo "make setup      venv + runtime deps + JS runtime (setup-dev: + test/lint deps)"
 	@echo "make lock       re-pin every dependency from requirements*.txt into requirements*.lock"
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
@@ -213,6 +218,35 @@ endif
 # Exit status 1 when files and records disagree; CHECK_ARGS=--repair fixes them.
 check-files: $(RUN_STAMP) libmagic
 	$(PY) -m upload_demo.maintenance check $(CHECK_ARGS)
+
+# --- Real servers (past one machine) ---------------------------------------------
+# tests/services.py starts them, each with its state in one temp dir, and writes the URLs,
+# credentials and pids to SERVICES_ENV; test-scale reads that file.
+SERVICES_ENV := $(TOOLS)/services/env
+
+services: $(DEV_STAMP)
+	$(PY) -m tests.services start
+
+services-stop: $(DEV_STAMP)
+	$(PY) -m tests.services stop
+
+services-status: $(DEV_STAMP)
+	$(PY) -m tests.services status
+
+# The session's database is a fresh one on the services' PostgreSQL (tests/conftest.py,
+# UPLOAD_DEMO_TEST_DB_URL), Reflex keeps its states in their Redis (REFLEX_REDIS_URL; the
+# test backends are still one process each); tests/scale runs only here.
+test-scale: setup-dev
+	@[ -f '$(SERVICES_ENV)' ] \
+	  || { echo "error: $(SERVICES_ENV) is missing: run 'make services' first" >&2; exit 1; }
+	@$(PY) -m tests.services status >/dev/null \
+	  || { echo "error: the servers in $(SERVICES_ENV) are not all running: run 'make services'" >&2; exit 1; }
+	@set -a; source '$(SERVICES_ENV)'; set +a; \
+	export UPLOAD_DEMO_TEST_DB_URL="$$UPLOAD_DEMO_TEST_PG_URL" REFLEX_REDIS_URL="$$UPLOAD_DEMO_TEST_REDIS_URL"; \
+	echo "pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) (PostgreSQL, Redis)"; \
+	rc=0; $(PY) -m pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) || rc=$$?; \
+	if [ "$$rc" = 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
+	exit "$$rc"
 
 # Build and test artefacts only: never the database or uploaded files.
 clean:

@@ -2,11 +2,19 @@
 
 The environment is set in ``pytest_configure``, before anything reads the
 Reflex config, so no test ever touches the developer's own data.
+
+The database is a SQLite file in the session's temp dir, unless
+``UPLOAD_DEMO_TEST_DB_URL`` names a database server (``make test-scale`` sets it to
+the PostgreSQL of ``make services``): then the session creates a fresh database of its
+own there, migrates it, and drops it at the end. ``tests/scale/`` needs that server, so
+it is collected only when the variable is set or when it is named on the command line
+(where its own conftest fails loudly without it): ``make test`` stays the SQLite suite.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,9 +31,71 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 
 #: Test folders whose name is their marker (declared in pyproject.toml): ``pytest -m unit``.
-FOLDER_MARKERS = frozenset({"unit", "backend", "e2e"})
+FOLDER_MARKERS = frozenset({"unit", "backend", "e2e", "scale"})
 
 _session_dir: Path | None = None
+#: The database the session created on UPLOAD_DEMO_TEST_DB_URL's server, to drop at the end.
+_server_database: tuple[str, str] | None = None
+
+#: A database server for the session instead of a SQLite file (``make test-scale``).
+DB_URL_VARIABLE = "UPLOAD_DEMO_TEST_DB_URL"
+SCALE = TESTS / "scale"
+
+
+def _create_server_database(server_url: str) -> str:
+    """A fresh, empty database on the server of ``server_url``; its URL.
+
+    Created as a typical production database is, with a linguistic collation (ICU
+    ``en-US``), so anything that depends on the server's collation shows here.
+    Statements that wait for a lock fail after 5 s, as on SQLite (its busy timeout),
+    so a test that locks a table makes others fail instead of hanging.
+    """
+    global _server_database
+    import sqlalchemy
+    import sqlalchemy.exc
+
+    url = sqlalchemy.engine.make_url(server_url)
+    name = f"upload_demo_test_{secrets.token_hex(6)}"
+    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        try:
+            connection.execute(
+                sqlalchemy.text(
+                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                    "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+                )
+            )
+        except sqlalchemy.exc.DBAPIError:  # a server built without ICU: its default locale
+            connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
+        connection.execute(sqlalchemy.text(f"ALTER DATABASE {name} SET lock_timeout = '5s'"))
+    engine.dispose()
+    _server_database = (server_url, name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_server_database() -> None:
+    global _server_database
+    if _server_database is None:
+        return
+    import sqlalchemy
+
+    # FORCE ends the connections still open in the app's pool.
+    server_url, name = _server_database
+    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
+    _server_database = None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave tests/scale out unless a database server is configured or it is asked for."""
+    if collection_path != SCALE or os.environ.get(DB_URL_VARIABLE):
+        return None
+    asked = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if any(path == SCALE or path.is_relative_to(SCALE) for path in asked):
+        return None
+    return True
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,7 +106,11 @@ def pytest_configure(config: pytest.Config) -> None:
     uploads = _session_dir / "uploaded_files"
     uploads.mkdir()
     os.environ["REFLEX_UPLOADED_FILES_DIR"] = str(uploads)
-    os.environ["REFLEX_DB_URL"] = f"sqlite:///{_session_dir / 'test.db'}"
+    server_url = os.environ.get(DB_URL_VARIABLE)
+    if server_url:
+        os.environ["REFLEX_DB_URL"] = _create_server_database(server_url)
+    else:
+        os.environ["REFLEX_DB_URL"] = f"sqlite:///{_session_dir / 'test.db'}"
     os.environ["REFLEX_TELEMETRY_ENABLED"] = "false"
     # Reflex's disk state manager rescans its folder on every write: test runs must not
     # leave thousands of client states in the checkout's .states/ for `make run` to carry.
@@ -63,6 +137,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the session's database and files."""
+    _drop_server_database()
     if _session_dir is not None:
         shutil.rmtree(_session_dir, ignore_errors=True)
 

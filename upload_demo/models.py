@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy
 import sqlalchemy.event
 import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 def _utcnow() -> datetime.datetime:
@@ -33,6 +34,14 @@ def fold_name(name: str) -> str:
     return unicodedata.normalize("NFC", bare.casefold())
 
 
+#: name_key's type: compared byte by byte everywhere, so every database sorts folded names
+#: alike (SQLite's default BINARY; collation "C" on PostgreSQL, whose default collation
+#: may be linguistic, en-US ignoring punctuation: "a_b" between "ab" and "ac").
+NAME_KEY_TYPE = sqlmodel.sql.sqltypes.AutoString().with_variant(
+    sqlalchemy.String(collation="C"), "postgresql"
+)
+
+
 def _fold_inserted_name(context: Any) -> str:
     """Core inserts (bulk ``insert(StoredFile)``) that leave ``name_key`` out."""
     return fold_name(context.get_current_parameters()["original_name"])
@@ -45,7 +54,10 @@ class StoredFile(sqlmodel.SQLModel, table=True):
     original_name: str
     # original_name folded (fold_name), for search and sort; derived on every write.
     name_key: str = sqlmodel.Field(
-        default="", index=True, sa_column_kwargs={"default": _fold_inserted_name}
+        default="",
+        index=True,
+        sa_type=NAME_KEY_TYPE,
+        sa_column_kwargs={"default": _fold_inserted_name},
     )
     stored_name: str = sqlmodel.Field(unique=True)
     kind: str = sqlmodel.Field(index=True)

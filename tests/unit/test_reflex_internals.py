@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import importlib.metadata
 import inspect
+import os
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,8 @@ def test_the_configured_upload_dir_is_rx_get_upload_dir() -> None:
 
 
 def test_the_config_has_the_database_and_the_backend() -> None:
-    assert reflex_internals.db_url().startswith("sqlite:///")
+    # The session's database (conftest): a SQLite file, or one on UPLOAD_DEMO_TEST_DB_URL's server.
+    assert reflex_internals.db_url() == os.environ["REFLEX_DB_URL"]
     assert reflex_internals.api_url().startswith("http")
 
 
