@@ -220,7 +220,7 @@ check-files: $(RUN_STAMP) libmagic
 	$(PY) -m upload_demo.maintenance check $(CHECK_ARGS)
 
 # --- Real servers (past one machine) ---------------------------------------------
-# tests/services.py starts them, each with its state in one temp dir, and writes the URLs,
+# tests/services/ starts them, each with its state in one temp dir, and writes the URLs,
 # credentials and pids to SERVICES_ENV; test-scale reads that file.
 SERVICES_ENV := $(TOOLS)/services/env
 
