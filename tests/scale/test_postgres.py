@@ -22,22 +22,14 @@ import sqlalchemy
 import sqlalchemy.event
 import sqlmodel
 from alembic import command
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from tests import db, samples
+from tests import db, migrations, samples
 from tests.conftest import ROOT
 from upload_demo import policy, records
 from upload_demo.ingest import Incoming, Outcome, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.records import LibraryFilter
-
-
-def _alembic(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    config.set_main_option("sqlalchemy.url", url)
-    return config
 
 
 def _tables_and_indexes(url: str) -> tuple[set[str], set[str], str | None]:
@@ -84,7 +76,7 @@ def test_reflex_db_migrate_from_an_empty_database_prints_no_warning(empty_databa
         assert done.returncode == 0, output
         for word in ("Warning", "deprecated", "Detected database schema changes"):
             assert word not in output, f"{attempt}: {output}"
-    head = ScriptDirectory.from_config(_alembic(empty_database)).get_current_head()
+    head = ScriptDirectory.from_config(migrations.alembic_config(empty_database)).get_current_head()
     tables, indexes, version = _tables_and_indexes(empty_database)
     assert {"storedfile", "alembic_version"} <= tables
     assert version == head
@@ -92,7 +84,7 @@ def test_reflex_db_migrate_from_an_empty_database_prints_no_warning(empty_databa
 
 
 def test_every_migration_goes_down_to_empty_and_up_again(empty_database: str) -> None:
-    config = _alembic(empty_database)
+    config = migrations.alembic_config(empty_database)
     script = ScriptDirectory.from_config(config)
     revisions = [r.revision for r in script.walk_revisions("base", "heads")][::-1]
     assert len(revisions) >= 4
@@ -111,31 +103,7 @@ def test_every_migration_goes_down_to_empty_and_up_again(empty_database: str) ->
 
 
 def test_name_key_is_filled_for_rows_stored_before_it(empty_database: str) -> None:
-    config = _alembic(empty_database)
-    command.upgrade(config, "9e4b1c7d2f30")
-    engine = sqlalchemy.create_engine(empty_database)
-    names = ["Äpfel.PNG", "STRASSE.pdf", "Straße.pdf", "ﬁle.txt"]
-    with engine.begin() as connection:
-        for number, name in enumerate(names):
-            connection.execute(
-                sqlalchemy.text(
-                    "INSERT INTO storedfile (original_name, stored_name, kind, content_type, "
-                    "size, sha256, source_page, created_at) VALUES "
-                    "(:name, :stored, 'image', 'image/png', 1, :sha, 'images', '2026-01-01')"
-                ),
-                {"name": name, "stored": f"s{number}.png", "sha": f"{number:064x}"},
-            )
-    command.upgrade(config, "head")
-    with engine.connect() as connection:
-        rows = connection.execute(sqlalchemy.text("SELECT original_name, name_key FROM storedfile"))
-        keys = {name: key for name, key in rows}
-    engine.dispose()
-    assert keys == {
-        "Äpfel.PNG": "apfel.png",
-        "STRASSE.pdf": "strasse.pdf",
-        "Straße.pdf": "strasse.pdf",
-        "ﬁle.txt": "file.txt",
-    }
+    assert migrations.upgrade_with_old_rows(empty_database) == migrations.FOLDED
 
 
 # --- the SHA-256 UNIQUE race --------------------------------------------------------
@@ -240,7 +208,7 @@ def test_search_and_name_sort_match_sqlite(tmp_path: Path, sort: str) -> None:
     """The session's database (ICU en-US collation, as a production server's) vs SQLite."""
     page = f"scale-names-{uuid.uuid4().hex[:8]}"
     sqlite_url = f"sqlite:///{tmp_path / 'reference.db'}"
-    command.upgrade(_alembic(sqlite_url), "head")
+    command.upgrade(migrations.alembic_config(sqlite_url), "head")
     sqlite = sqlalchemy.create_engine(sqlite_url)
     with sqlmodel.Session(sqlite) as session:
         session.execute(sqlalchemy.insert(StoredFile), _rows(page))

@@ -1,0 +1,54 @@
+"""The migrations driven by Alembic itself, on any database URL (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import sqlalchemy
+from alembic import command
+from alembic.config import Config
+
+from tests.conftest import ROOT
+
+#: The last revision before name_key, and rows as a user had them stored then.
+BEFORE_NAME_KEY = "9e4b1c7d2f30"
+OLD_NAMES = ["Äpfel.PNG", "STRASSE.pdf", "Straße.pdf", "ﬁle.txt"]
+#: What the name_key migration fills in for them (case and accents folded).
+FOLDED = {
+    "Äpfel.PNG": "apfel.png",
+    "STRASSE.pdf": "strasse.pdf",
+    "Straße.pdf": "strasse.pdf",
+    "ﬁle.txt": "file.txt",
+}
+
+
+def alembic_config(url: str) -> Config:
+    """The project's alembic.ini and versions, pointed at ``url``."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def upgrade_with_old_rows(url: str) -> dict[str, str]:
+    """Migrate ``url`` to BEFORE_NAME_KEY, store OLD_NAMES, migrate to head; name -> name_key."""
+    config = alembic_config(url)
+    command.upgrade(config, BEFORE_NAME_KEY)
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for number, name in enumerate(OLD_NAMES):
+                connection.execute(
+                    sqlalchemy.text(
+                        "INSERT INTO storedfile (original_name, stored_name, kind, content_type, "
+                        "size, sha256, source_page, created_at) VALUES "
+                        "(:name, :stored, 'image', 'image/png', 1, :sha, 'images', '2026-01-01')"
+                    ),
+                    {"name": name, "stored": f"s{number}.png", "sha": f"{number:064x}"},
+                )
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sqlalchemy.text("SELECT original_name, name_key FROM storedfile")
+            )
+            return {name: key for name, key in rows}
+    finally:
+        engine.dispose()
