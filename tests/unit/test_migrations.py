@@ -7,9 +7,6 @@ warning on every ``make run``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,31 +15,11 @@ import sqlalchemy
 from alembic import command
 
 from tests import migrations
-from tests.conftest import ROOT
 from upload_demo.models import StoredFile
 
 
-def _reflex_db(args: list[str], database: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REFLEX_DB_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "reflex", "db", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_migrate_from_empty_then_again_prints_no_warning(tmp_path: Path) -> None:
-    database = tmp_path / "fresh.db"
-    for attempt in ("empty database", "up to date"):
-        done = _reflex_db(["migrate"], database)
-        output = done.stdout + done.stderr
-        assert done.returncode == 0, output
-        for word in ("Warning", "deprecated", "Detected database schema changes"):
-            assert word not in output, f"{attempt}: {output}"
+    migrations.assert_reflex_migrate_is_quiet(f"sqlite:///{tmp_path / 'fresh.db'}")
 
 
 def test_reflex_migrations_see_the_tables() -> None:
