@@ -15,7 +15,8 @@ A file whose last chunk is in goes the buffered pages' way (``ingest.keep``):
 duplicates, media preview, atomic rename, record.
 
 A cancelled upload (the client went away, so Reflex cancels the handler's
-task) or a failed write leaves nothing: the temp file is removed either way.
+task) or a failed write leaves nothing: the temp file is removed either way,
+and a file still being sent to a bucket is stopped, its multipart upload aborted.
 A Cancel the browser could not turn into an abort (the body was all sent)
 is caught before each file is kept: ``still_wanted`` says no, the file's temp
 file goes, and no later file is read.
@@ -28,14 +29,15 @@ import concurrent.futures
 import contextlib
 import contextvars
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from upload_demo import ingest, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.ingest import Outcome
 from upload_demo.policy import Rejected, UploadPolicy
+from upload_demo.stores import Store
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ class _File:
         index: int,
         total_before: int,
         policy: UploadPolicy,
-        directory: Path,
+        store: Store,
         pool: concurrent.futures.Executor,
     ) -> None:
         self.raw_name = raw_name
@@ -88,8 +90,10 @@ class _File:
         self.index = index
         self.total_before = total_before
         self.policy = policy
-        self.directory = directory
+        self.store = store
         self.pool = pool
+        #: Set when the upload ends early: a publish to a bucket still running stops.
+        self.stop = threading.Event()
         self.received = 0
         self.head = bytearray()
         self.pending = bytearray()
@@ -140,7 +144,7 @@ class _File:
         file_type = await asyncio.wrap_future(self._submit(self.policy.check_type, head))
         self.busy = None
         self.file_type = file_type
-        target = storage.staging(self.directory, storage.new_name(file_type.extension))
+        target = storage.staging(self.store.staging_dir, storage.new_name(file_type.extension))
         staged = await asyncio.wrap_future(self._submit(lambda: self.stack.enter_context(target)))
         self.busy = None
         self.sink = storage.Sink(staged, self.policy.max_file_size)
@@ -165,7 +169,7 @@ class _File:
     def _keep(self) -> Outcome:
         assert self.sink is not None and self.file_type is not None
         received = self.sink.finish()
-        return ingest.keep(self.name, received, self.file_type, self.policy, self.directory)
+        return ingest.keep(self.name, received, self.file_type, self.policy, self.store, self.stop)
 
     def _close(self, busy: concurrent.futures.Future[Any] | None) -> None:
         if busy is not None:
@@ -174,6 +178,7 @@ class _File:
 
     async def close(self) -> None:
         """Remove the temp file unless kept, after the job in flight; runs on if cancelled."""
+        self.stop.set()
         done = self.pool.submit(self._close, self.busy)
         await asyncio.shield(asyncio.wrap_future(done))
 
@@ -201,7 +206,7 @@ async def _finish(file: _File, still_wanted: Callable[[], Awaitable[bool]]) -> O
 async def receive(
     chunks: AsyncIterator[Chunk],
     policy: UploadPolicy,
-    directory: Path,
+    store: Store,
     pool: concurrent.futures.Executor,
     still_wanted: Callable[[], Awaitable[bool]] | None = None,
 ) -> list[Outcome]:
@@ -221,7 +226,7 @@ async def receive(
                 total += outcomes[-1].size
                 current = None
             if current is None:
-                current = _File(chunk.filename, len(outcomes), total, policy, directory, pool)
+                current = _File(chunk.filename, len(outcomes), total, policy, store, pool)
                 policy.check_position(current.index)
             await current.add(chunk.data)
         if current is not None:

@@ -1,10 +1,12 @@
-"""Do the upload dir and the database agree? Find out (``scan``), and fix it (``repair``).
+"""Do the stored files and the database agree? Find out (``scan``), and fix it (``repair``).
 
 ``scan`` lists files without a record, records without their file (or
-without their preview), and temporary files a crash left behind; ``repair``
-removes the stray files, deletes the records whose file is gone and clears a
-missing preview. The command around them is maintenance.py; the app calls
-``remove_leftover_temp_files`` when it starts.
+without their preview), and temporary files a crash left behind; in a
+bucket also unfinished multipart uploads and expired leases (stores.py);
+``repair`` removes the stray files, aborts the abandoned uploads, deletes the
+records whose file is gone and clears a missing preview. The command around
+them is maintenance.py; the app calls ``remove_leftover_temp_files`` when it
+starts. What follows is the local dir; bucket_check.py judges a bucket.
 
 Uploads may be running while this looks. Every file the app writes is locked
 by its writer (an exclusive ``flock``) from the moment it exists until its
@@ -30,69 +32,27 @@ record may also be one restored from a backup before its records; only
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import reflex as rx
 import sqlalchemy
 import sqlmodel
 
-from upload_demo import storage
+from upload_demo import bucket_check, findings, storage
+from upload_demo.bucket import BucketStore
+from upload_demo.findings import Repairs, Report, SessionFactory
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
+from upload_demo.stores import LocalStore, Store
 
 #: A temporary file changed this recently may be one a writer has only just created.
 TEMP_GRACE_S = 2.0
 
-#: A repair that would delete every record, when there are at least this many, needs --force.
-SUSPICIOUS_LOSS = 3
-
 #: Names in the upload dir that are not uploads.
 IGNORED_NAMES = frozenset({".gitkeep"})
-
-
-@dataclasses.dataclass(frozen=True)
-class Row:
-    """The columns of a StoredFile the check needs."""
-
-    id: int
-    stored_name: str
-    preview_name: str | None
-    original_name: str
-
-
-@dataclasses.dataclass
-class Report:
-    """What a check found. Lists of file names (in the upload dir) and rows."""
-
-    #: How many records the database holds.
-    records: int = 0
-
-    orphan_files: list[str] = dataclasses.field(default_factory=list)
-    missing_files: list[Row] = dataclasses.field(default_factory=list)
-    missing_previews: list[Row] = dataclasses.field(default_factory=list)
-    temp_files: list[str] = dataclasses.field(default_factory=list)
-    #: Not problems: temporary files being written, and files whose record is being committed.
-    busy_temp_files: list[str] = dataclasses.field(default_factory=list)
-    busy_files: list[str] = dataclasses.field(default_factory=list)
-
-    @property
-    def all_records_missing(self) -> bool:
-        """Every record lost its file: more likely a wrong upload dir than a real loss."""
-        return self.records >= SUSPICIOUS_LOSS and len(self.missing_files) == self.records
-
-    @property
-    def problems(self) -> int:
-        """How many things are wrong."""
-        return (
-            len(self.orphan_files)
-            + len(self.missing_files)
-            + len(self.missing_previews)
-            + len(self.temp_files)
-        )
 
 
 # --- is a writer still at work? ------------------------------------------------------
@@ -131,19 +91,6 @@ def remove_leftover_temp_files(directory: Path) -> list[Path]:
 # --- the check ---------------------------------------------------------------------
 
 
-#: Opens a database session; the app's configured database unless told otherwise.
-SessionFactory = Callable[[], contextlib.AbstractContextManager[sqlmodel.Session]]
-
-
-def _rows(session_factory: SessionFactory) -> list[Row]:
-    query = sqlmodel.select(
-        StoredFile.id, StoredFile.stored_name, StoredFile.preview_name, StoredFile.original_name
-    )
-    with session_factory() as session:
-        # Read from the table, every id is set (the model's `int | None` is for unsaved rows).
-        return [Row(*cast("tuple[int, str, str | None, str]", row)) for row in session.exec(query)]
-
-
 def _has_record(name: str, session_factory: SessionFactory) -> bool:
     """Whether a row names ``name`` as its file or its preview (read afresh)."""
     query = (
@@ -177,53 +124,42 @@ def _judged(path: Path, session_factory: SessionFactory) -> Iterator[Verdict]:
             yield "orphan"
 
 
-def scan(directory: Path, *, session_factory: SessionFactory = rx.session) -> Report:
-    """Compare the upload dir with the database; change nothing.
+def scan(store: Store, *, session_factory: SessionFactory = rx.session) -> Report:
+    """Compare the stored files with the database; change nothing.
 
-    The rows are read before the directory is listed: a record committed
-    before the read has its files in place by then (they are published first).
+    The rows are read before the files are listed: a record committed before
+    the read has its files in place by then (they are published first).
     """
-    report = Report()
-    rows = _rows(session_factory)
-    on_disk = {
-        p.name: p
-        for p in (directory.iterdir() if directory.is_dir() else [])
-        if p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(TEMP_PREFIX)
-    }
-    report.records = len(rows)
-    referenced: set[str] = set()
-    for row in rows:
-        referenced.add(row.stored_name)
-        if row.preview_name:
-            referenced.add(row.preview_name)
-        if row.stored_name not in on_disk:
-            report.missing_files.append(row)
-        elif row.preview_name and row.preview_name not in on_disk:
-            report.missing_previews.append(row)
-    for name in sorted(set(on_disk) - referenced):
-        with _judged(on_disk[name], session_factory) as verdict:
-            if verdict == "orphan":
-                report.orphan_files.append(name)
-            elif verdict == "busy":
-                report.busy_files.append(name)
-    for path in storage.temp_files(directory):
+    if isinstance(store, BucketStore):
+        report = bucket_check.scan(store, session_factory)
+    else:
+        assert isinstance(store, LocalStore)
+        report = _scan_dir(store.directory, session_factory)
+    for path in storage.temp_files(store.staging_dir):
         with _abandoned(path, TEMP_GRACE_S) as free:
             (report.temp_files if free else report.busy_temp_files).append(path.name)
     return report
 
 
-@dataclasses.dataclass
-class Repairs:
-    """What a repair did."""
-
-    files_removed: list[str] = dataclasses.field(default_factory=list)
-    temp_removed: list[str] = dataclasses.field(default_factory=list)
-    records_deleted: list[Row] = dataclasses.field(default_factory=list)
-    previews_cleared: list[Row] = dataclasses.field(default_factory=list)
+def _scan_dir(directory: Path, session_factory: SessionFactory) -> Report:
+    report = Report()
+    rows = findings.rows(session_factory)
+    on_disk = {
+        p.name: p
+        for p in (directory.iterdir() if directory.is_dir() else [])
+        if p.is_file() and p.name not in IGNORED_NAMES and not p.name.startswith(TEMP_PREFIX)
+    }
+    for name in sorted(findings.compare(report, rows, set(on_disk))):
+        with _judged(on_disk[name], session_factory) as verdict:
+            if verdict == "orphan":
+                report.orphan_files.append(name)
+            elif verdict == "busy":
+                report.busy_files.append(name)
+    return report
 
 
 def repair(
-    directory: Path, report: Report, *, session_factory: SessionFactory = rx.session
+    store: Store, report: Report, *, session_factory: SessionFactory = rx.session
 ) -> Repairs:
     """Fix what ``report`` found: stray files go, records follow their files."""
     done = Repairs()
@@ -247,15 +183,26 @@ def repair(
     stray = list(report.orphan_files) + [
         row.preview_name for row in report.missing_files if row.preview_name
     ]
+    if isinstance(store, BucketStore):
+        bucket_check.repair(store, report, stray, done, session_factory)
+    else:
+        assert isinstance(store, LocalStore)
+        _repair_dir(store.directory, stray, done, session_factory)
+    for name in report.temp_files:
+        path = store.staging_dir / name
+        with _abandoned(path, TEMP_GRACE_S) as free:
+            if free:
+                path.unlink(missing_ok=True)
+                done.temp_removed.append(name)
+    return done
+
+
+def _repair_dir(
+    directory: Path, stray: list[str], done: Repairs, session_factory: SessionFactory
+) -> None:
     for name in stray:
         path = directory / name
         with _judged(path, session_factory) as verdict:
             if verdict == "orphan":
                 path.unlink()
                 done.files_removed.append(name)
-    for name in report.temp_files:
-        with _abandoned(directory / name, TEMP_GRACE_S) as free:
-            if free:
-                (directory / name).unlink(missing_ok=True)
-                done.temp_removed.append(name)
-    return done

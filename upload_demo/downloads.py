@@ -6,6 +6,12 @@ frontend), so only the server can name the download: this route looks the file
 up by id and sends it with ``Content-Disposition: attachment`` (RFC 6266), an
 ASCII fallback name plus the exact name in UTF-8 (RFC 8187 ``filename*``).
 
+With the files in a bucket (stores.py), nothing is public: this route then
+redirects to a presigned URL that makes the bucket answer with the same
+Content-Disposition, and ``GET /files/{name}`` does the same for the pages'
+pictures and the player (where the local dir has Reflex's ``/_upload``). Each
+redirect mints a fresh URL, so a page left open for hours still shows its files.
+
 Mounted with ``rx.App(api_transformer=downloads.api)``; Reflex mounts its own
 backend under it, so every other route is untouched.
 """
@@ -20,15 +26,20 @@ from urllib.parse import quote
 import reflex as rx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from upload_demo import records
+from upload_demo import records, stores
+from upload_demo.bucket import STORED_NAME, BucketStore
 from upload_demo.models import StoredFile
 from upload_demo.reflex_internals import backend_route
 
-#: The route, under the backend path like Reflex's own ``/_upload``.
+#: The routes, under the backend path like Reflex's own ``/_upload``.
 PATH = "/download/{file_id:int}"
+FILES_PATH = "/files/{name}"
+
+#: The browser may reuse a redirect for this long; the URL it leads to lives longer.
+REDIRECT_MAX_AGE_S = 60
 
 #: Characters never allowed in the quoted ASCII fallback name.
 _UNSAFE_ASCII = set('"\\/')
@@ -65,11 +76,36 @@ def _located(file_id: int) -> tuple[StoredFile, Path] | None:
     return (record, path) if path.is_file() else None
 
 
+def _redirect(url: str) -> Response:
+    return RedirectResponse(
+        url, status_code=307, headers={"Cache-Control": f"private, max-age={REDIRECT_MAX_AGE_S}"}
+    )
+
+
+def _presigned_download(file_id: int) -> str | None:
+    """A presigned URL answering with the record's type and original name; None if gone."""
+    store = stores.configured()
+    assert isinstance(store, BucketStore)
+    record = records.get(file_id)
+    if record is None or not store.exists(record.stored_name):
+        return None
+    disposition = content_disposition(
+        record.original_name, default=f"download{Path(record.stored_name).suffix}"
+    )
+    return store.url_for(
+        record.stored_name, content_type=record.content_type, download_as=disposition
+    )
+
+
 async def download(request: Request) -> Response:
     """Stream the file with its original name, or 404 for an unknown id or a missing file."""
-    found = await asyncio.to_thread(_located, request.path_params["file_id"])
+    file_id = request.path_params["file_id"]
+    if stores.in_bucket():
+        url = await asyncio.to_thread(_presigned_download, file_id)
+        return _redirect(url) if url else _not_found()
+    found = await asyncio.to_thread(_located, file_id)
     if found is None:
-        return PlainTextResponse("No such file.", status_code=404)
+        return _not_found()
     record, path = found
     return FileResponse(
         path,
@@ -84,5 +120,24 @@ async def download(request: Request) -> Response:
     )
 
 
+async def stored_file(request: Request) -> Response:
+    """A bucket object by its stored name, through a presigned URL (404 for any other name)."""
+    name = request.path_params["name"]
+    store = stores.configured()
+    if not isinstance(store, BucketStore) or not STORED_NAME.fullmatch(name):
+        return _not_found()
+    # Signing is local computation (no request to the bucket): no thread needed.
+    return _redirect(store.url_for(name))
+
+
+def _not_found() -> Response:
+    return PlainTextResponse("No such file.", status_code=404)
+
+
 #: Given to ``rx.App(api_transformer=...)``; Reflex mounts its backend inside it.
-api = Starlette(routes=[Route(backend_route(PATH), download, methods=["GET", "HEAD"])])
+api = Starlette(
+    routes=[
+        Route(backend_route(PATH), download, methods=["GET", "HEAD"]),
+        Route(backend_route(FILES_PATH), stored_file, methods=["GET", "HEAD"]),
+    ]
+)

@@ -3,13 +3,14 @@
 Per file: the policy checks count, size and type; storage copies the bytes
 to a temp file, hashing them; a repeat of stored bytes stops there; media
 decodes images and videos, measures them and writes a preview (also to a
-temp file); only then do the file and its preview take their final names,
-and the record is committed. A refusal, or a failed commit, leaves nothing;
-a crash before publishing leaves at most ``.partial-`` temp files (removed
-when the app starts), and a crash between publishing and the commit leaves
-the file and its preview without a record, which the maintenance check
-reports (it tells them from an upload still committing by its lock). Never
-a record without its file.
+temp file); only then are the file and its preview published (stores.py:
+renamed into the upload dir, or sent to the bucket), and the record is
+committed. A refusal, or a failed commit, leaves nothing; a crash before
+publishing leaves at most ``.partial-`` temp files (removed when the app
+starts), and a crash between publishing and the commit leaves the file and
+its preview without a record, which the maintenance check reports (it tells
+them from an upload still committing by its lock or lease). Never a record
+without its file.
 
 Each file of a batch gets its own Outcome; a refused file leaves nothing
 behind and does not stop the good files beside it. Everything here blocks
@@ -21,15 +22,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import threading
 import unicodedata
-from pathlib import Path
 
 import sqlalchemy.exc
 
 from upload_demo import filetypes, media, records, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
+from upload_demo.leases import Lease
 from upload_demo.models import StoredFile
 from upload_demo.policy import Rejected, UploadPolicy
+from upload_demo.stores import Store
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +105,21 @@ def _duplicate(name: str, existing: StoredFile) -> Outcome:
     )
 
 
-def _publish(staged: storage.Staged, preview: storage.Staged | None, directory: Path) -> None:
-    """Give the file, then its preview, their final names; never one without the other."""
-    staged.keep()
+def _publish(
+    staged: storage.Staged,
+    preview: storage.Staged | None,
+    file_type: FileType,
+    store: Store,
+    lease: Lease | None,
+    stop: threading.Event | None,
+) -> None:
+    """Publish the file, then its preview; never one without the other."""
+    store.publish(staged, file_type.mime, lease, stop)
     if preview is not None:
         try:
-            preview.keep()
+            store.publish(preview, media.preview_content_type(preview.name), lease, stop)
         except BaseException:
-            storage.delete(directory, staged.name)
+            store.delete(staged.name)
             raise
 
 
@@ -120,7 +130,8 @@ def _record(
     policy: UploadPolicy,
     info: media.MediaInfo | None,
     preview_name: str | None,
-    directory: Path,
+    store: Store,
+    lease: Lease | None,
 ) -> Outcome:
     record = StoredFile(
         original_name=name,
@@ -138,7 +149,7 @@ def _record(
     )
     try:
         # On failure this removes the file and its preview.
-        records.commit_or_discard(record, directory)
+        records.commit_or_discard(record, store, lease)
     except sqlalchemy.exc.IntegrityError:
         # The same bytes were committed by another upload since the lookup above.
         existing = records.stored_with(received.sha256)
@@ -160,14 +171,17 @@ def keep(
     received: storage.Received,
     file_type: FileType,
     policy: UploadPolicy,
-    directory: Path,
+    store: Store,
+    stop: threading.Event | None = None,
 ) -> Outcome:
     """Decode, publish and record a received file unless it repeats stored bytes.
 
-    The caller holds the file's temp file open, and the preview's stays open
-    here, until the commit is over: their writer's locks then mark the
-    published files as still being stored, so the maintenance check can tell
-    them from what a crash left without a record.
+    Until the commit is over the published files are claimed, so the
+    maintenance check can tell them from what a crash left without a record:
+    in a local dir the caller holds the file's temp file open, and the
+    preview's stays open here (their writer's locks follow them through the
+    rename); in a bucket a lease names them. ``stop``, once set, abandons a
+    publish still running (stores.Cancelled).
     """
     existing = records.stored_with(received.sha256)
     if existing is not None:
@@ -178,7 +192,7 @@ def keep(
     with contextlib.ExitStack() as stack:
         preview = None
         if preview_name is not None:
-            preview = stack.enter_context(storage.staging(directory, preview_name))
+            preview = stack.enter_context(storage.staging(store.staging_dir, preview_name))
             try:
                 with preview.writer() as out:
                     allowed = [t for t in media.PILLOW_FORMATS if policy.accepts(t)]
@@ -195,15 +209,17 @@ def keep(
                 if not policy.any_type:
                     raise
                 preview, preview_name, note = None, None, f" (no thumbnail: {exc})"
-        _publish(received.staged, preview, directory)
-        outcome = _record(name, received, file_type, policy, info, preview_name, directory)
+        names = (received.staged.name, *([preview.name] if preview is not None else []))
+        lease = stack.enter_context(store.claim(names))
+        _publish(received.staged, preview, file_type, store, lease, stop)
+        outcome = _record(name, received, file_type, policy, info, preview_name, store, lease)
     if outcome.stored:
         outcome.message += note
     return outcome
 
 
 def _store_one(
-    item: Incoming, index: int, policy: UploadPolicy, directory: Path, total: int
+    item: Incoming, index: int, policy: UploadPolicy, store: Store, total: int
 ) -> Outcome:
     name = display_name(item.name)
     policy.check_position(index)
@@ -213,9 +229,9 @@ def _store_one(
     room = min(policy.max_file_size, policy.max_total_size - total)
     try:
         with storage.receive(
-            item.stream, directory, file_type.extension, max_bytes=room, head=head
+            item.stream, store.staging_dir, file_type.extension, max_bytes=room, head=head
         ) as received:
-            return keep(name, received, file_type, policy, directory)
+            return keep(name, received, file_type, policy, store)
     except storage.TooLarge as exc:
         # The declared size lied (or was absent): the count while copying decides.
         if exc.limit == policy.max_file_size:
@@ -223,13 +239,13 @@ def _store_one(
         raise policy.over_total() from None
 
 
-def ingest_batch(items: list[Incoming], policy: UploadPolicy, directory: Path) -> list[Outcome]:
+def ingest_batch(items: list[Incoming], policy: UploadPolicy, store: Store) -> list[Outcome]:
     """Check, store and record each file; one Outcome per file, in order."""
     outcomes: list[Outcome] = []
     total = 0
     for index, item in enumerate(items):
         try:
-            outcome = _store_one(item, index, policy, directory, total)
+            outcome = _store_one(item, index, policy, store, total)
         except Rejected as exc:
             outcome = Outcome(name=display_name(item.name), stored=False, message=str(exc))
         except Exception:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
-from pathlib import Path
 
 from upload_demo import ingest
 from upload_demo.ingest import Incoming, Outcome
 from upload_demo.policy import UploadPolicy
+from upload_demo.stores import Store
 
 #: Uploads stored at once per process. Decoding is capped at 2 at a time (media.py, for
 #: memory); with 4, two uploads can be copied while two are decoded.
@@ -28,10 +28,10 @@ POOL = concurrent.futures.ThreadPoolExecutor(
 
 
 async def ingest_in_pool(
-    items: list[Incoming], policy: UploadPolicy, directory: Path
+    items: list[Incoming], policy: UploadPolicy, store: Store
 ) -> list[Outcome]:
     """``ingest.ingest_batch`` in the pool, with this context (as asyncio.to_thread)."""
     context = contextvars.copy_context()
     return await asyncio.get_running_loop().run_in_executor(
-        POOL, lambda: context.run(ingest.ingest_batch, items, policy, directory)
+        POOL, lambda: context.run(ingest.ingest_batch, items, policy, store)
     )

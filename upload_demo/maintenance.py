@@ -1,17 +1,20 @@
-"""Keep the upload dir and the database consistent: ``python -m upload_demo.maintenance``.
+"""Keep the stored files and the database consistent: ``python -m upload_demo.maintenance``.
 
 ``check`` lists files without a record, records without their file (or
-without their preview), and temporary files a crash left behind; it exits 1
-when it finds any and 0 when all is clean, so cron and scripts can use it.
-``check --repair`` removes the stray files, deletes the records whose file is
-gone, clears a missing preview, then checks again (exit 0 when that is clean).
-Run it from the project directory: it reads the same configuration as the app
-(``rxconfig.py``, ``REFLEX_DB_URL``, ``REFLEX_UPLOADED_FILES_DIR``).
+without their preview), and temporary files a crash left behind; in a bucket
+also multipart uploads and leases whose writer is gone. It exits 1 when it
+finds any and 0 when all is clean, so cron and scripts can use it.
+``check --repair`` removes the stray files, aborts the abandoned uploads,
+deletes the records whose file is gone, clears a missing preview, then checks
+again (exit 0 when that is clean). Run it from the project directory: it
+reads the same configuration as the app (``rxconfig.py``, ``REFLEX_DB_URL``,
+``REFLEX_UPLOADED_FILES_DIR``, ``UPLOAD_DEMO_STORAGE`` and the AWS settings).
 
-A wrong upload dir looks like every file lost, and a repair would then delete
-every record. So the command exits 2, changing nothing, when the upload dir
-does not exist, and ``--repair`` refuses (exit 2) when it would delete every
-record of at least ``SUSPICIOUS_LOSS`` as missing, unless ``--force``.
+A wrong upload dir or bucket looks like every file lost, and a repair would
+then delete every record. So the command exits 2, changing nothing, when the
+upload dir does not exist or the bucket cannot be reached, and ``--repair``
+refuses (exit 2) when it would delete every record of at least
+``SUSPICIOUS_LOSS`` as missing, unless ``--force``.
 
 The check and the repair themselves, safe while uploads run, are consistency.py.
 """
@@ -24,33 +27,40 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import botocore.exceptions
 import reflex as rx
 import sqlalchemy
 
-from upload_demo import reflex_internals
-from upload_demo.consistency import (
-    SUSPICIOUS_LOSS,
-    Report,
-    Row,
-    SessionFactory,
-    repair,
-    scan,
-)
+from upload_demo import reflex_internals, stores
+from upload_demo.bucket import BucketStore, PartialUpload
+from upload_demo.consistency import repair, scan
+from upload_demo.findings import SUSPICIOUS_LOSS, Report, Row, SessionFactory
+from upload_demo.stores import LocalStore, Store
 from upload_demo.units import human_bytes
 
 
-def _size(directory: Path, name: str) -> str:
+def _size(path: Path) -> str:
     try:
-        return human_bytes((directory / name).stat().st_size)
+        return human_bytes(path.stat().st_size)
     except FileNotFoundError:
         return "gone"
+
+
+def _stored_size(store: Store, name: str) -> str:
+    if isinstance(store, LocalStore):
+        return _size(store.directory / name)
+    return ""
+
+
+def _upload_text(upload: PartialUpload) -> str:
+    return f"{upload.name}  started {upload.initiated:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _row_text(row: Row) -> str:
     return f"record #{row.id}: {row.stored_name} ({row.original_name!r})"
 
 
-def format_report(directory: Path, report: Report) -> list[str]:
+def format_report(store: Store, report: Report) -> list[str]:
     """The report as lines for a person to read."""
     lines: list[str] = []
 
@@ -61,7 +71,7 @@ def format_report(directory: Path, report: Report) -> list[str]:
 
     section(
         "Files without a record",
-        [f"{n}  {_size(directory, n)}" for n in report.orphan_files],
+        [f"{n}  {_stored_size(store, n)}".rstrip() for n in report.orphan_files],
     )
     section("Records without their file", [_row_text(r) for r in report.missing_files])
     section(
@@ -70,8 +80,13 @@ def format_report(directory: Path, report: Report) -> list[str]:
     )
     section(
         "Leftover temporary files",
-        [f"{n}  {_size(directory, n)}" for n in report.temp_files],
+        [f"{n}  {_size(store.staging_dir / n)}" for n in report.temp_files],
     )
+    section(
+        "Unfinished multipart uploads whose writer is gone",
+        [_upload_text(u) for u in report.partial_uploads],
+    )
+    section("Expired leases of uploads that never sent a byte", report.stale_leases)
     section(
         "Left alone: temporary files still being written",
         report.busy_temp_files,
@@ -79,6 +94,10 @@ def format_report(directory: Path, report: Report) -> list[str]:
     section(
         "Left alone: files being stored right now (their record is not committed yet)",
         report.busy_files,
+    )
+    section(
+        "Left alone: multipart uploads still running",
+        [_upload_text(u) for u in report.busy_partial_uploads],
     )
     return lines
 
@@ -90,16 +109,40 @@ def _describe_db() -> str:
     return url
 
 
+def _configured_store() -> Store:
+    """The app's Store, but never creating a missing upload dir (that hides a wrong setting)."""
+    if stores.in_bucket():
+        return stores.configured()
+    return LocalStore(reflex_internals.configured_upload_dir())
+
+
+def _unreachable(store: Store) -> str:
+    """Why the files cannot be checked ("" when they can)."""
+    if isinstance(store, LocalStore):
+        if store.directory.is_dir():
+            return ""
+        return (
+            f"The upload dir {store.directory} does not exist (or is not a directory). Run "
+            "from the project directory, or set REFLEX_UPLOADED_FILES_DIR as the app has it"
+        )
+    assert isinstance(store, BucketStore)
+    try:
+        store.client.head_bucket(Bucket=store.bucket)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        return f"The bucket {store.url} cannot be reached ({exc})"
+    return ""
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
-    directory: Path | None = None,
+    store: Store | None = None,
     session_factory: SessionFactory = rx.session,
 ) -> int:
     """The command line; returns the exit status.
 
-    ``directory`` and ``session_factory`` default to the app's configured upload
-    dir and database.
+    ``store`` and ``session_factory`` default to the app's configured storage
+    and database.
     """
     parser = argparse.ArgumentParser(
         prog="python -m upload_demo.maintenance",
@@ -111,13 +154,14 @@ def main(
         help="list files without records, records without files, leftover temp files",
         description=(
             "Exit status: 0 when clean, 1 when something is wrong (or a repair failed), "
-            "2 when the upload dir is missing or a repair was refused."
+            "2 when the upload dir is missing, the bucket unreachable, or a repair was refused."
         ),
     )
     check.add_argument(
         "--repair",
         action="store_true",
-        help="remove stray and temporary files, delete records whose file is gone",
+        help="remove stray and temporary files, abort abandoned multipart uploads, "
+        "delete records whose file is gone",
     )
     check.add_argument(
         "--force",
@@ -126,30 +170,26 @@ def main(
     )
     args = parser.parse_args(argv)
 
-    if directory is None:
-        # Not rx.get_upload_dir(): it creates a missing directory, hiding a wrong setting.
-        directory = reflex_internals.configured_upload_dir()
-    print(f"Upload dir: {directory}")
+    if store is None:
+        store = _configured_store()
+    print(f"Stored files: {store.describe()}")
     if session_factory is rx.session:
-        print(f"Database:   {_describe_db()}")
-    if not directory.is_dir():
-        print(
-            f"The upload dir {directory} does not exist (or is not a directory): nothing was "
-            "checked. Run from the project directory, or set REFLEX_UPLOADED_FILES_DIR as the "
-            "app has it.",
-            file=sys.stderr,
-        )
+        print(f"Database:     {_describe_db()}")
+    unreachable = _unreachable(store)
+    if unreachable:
+        print(f"{unreachable}: nothing was checked.", file=sys.stderr)
         return 2
-    report = scan(directory, session_factory=session_factory)
-    for line in format_report(directory, report):
+    report = scan(store, session_factory=session_factory)
+    for line in format_report(store, report):
         print(line)
     if not report.problems:
         print("Clean: every file has its record and every record its file.")
         return 0
     if report.all_records_missing:
         print(
-            f"Every one of the {report.records} records has lost its file: is {directory} "
-            "the app's upload dir (REFLEX_UPLOADED_FILES_DIR)?",
+            f"Every one of the {report.records} records has lost its file: is "
+            f"{store.describe()} where the app stores (REFLEX_UPLOADED_FILES_DIR, "
+            "UPLOAD_DEMO_STORAGE)?",
             file=sys.stderr,
         )
     if not args.repair:
@@ -162,15 +202,17 @@ def main(
             file=sys.stderr,
         )
         return 2
-    done = repair(directory, report, session_factory=session_factory)
+    done = repair(store, report, session_factory=session_factory)
     print(
         f"Repaired: removed {len(done.files_removed)} file(s) without a record and "
-        f"{len(done.temp_removed)} temporary file(s), deleted {len(done.records_deleted)} "
-        f"record(s) without a file, cleared {len(done.previews_cleared)} missing preview(s)."
+        f"{len(done.temp_removed)} temporary file(s), aborted {len(done.uploads_aborted)} "
+        f"multipart upload(s), dropped {len(done.leases_dropped)} expired lease(s), deleted "
+        f"{len(done.records_deleted)} record(s) without a file, cleared "
+        f"{len(done.previews_cleared)} missing preview(s)."
     )
-    after = scan(directory, session_factory=session_factory)
+    after = scan(store, session_factory=session_factory)
     if after.problems:
-        for line in format_report(directory, after):
+        for line in format_report(store, after):
             print(line)
         print(f"Still {after.problems} problem(s) after the repair.")
         return 1

@@ -58,6 +58,9 @@ POSTER_MAX_FRAMES = 300
 THUMB_SUFFIX = ".thumb.webp"
 POSTER_SUFFIX = ".poster.jpg"
 
+#: What each kind of preview is, for a bucket object's Content-Type.
+PREVIEW_CONTENT_TYPES = {THUMB_SUFFIX: "image/webp", POSTER_SUFFIX: "image/jpeg"}
+
 #: Pillow's name for each image type; only these plugins may open an upload.
 PILLOW_FORMATS: dict[FileType, str] = {
     filetypes.PNG: "PNG",
@@ -111,6 +114,11 @@ def preview_name(stored_name: str, file_type: FileType) -> str | None:
     else:
         return None
     return f"{Path(stored_name).stem}{suffix}"
+
+
+def preview_content_type(name: str) -> str:
+    """The MIME type of a preview named by ``preview_name``."""
+    return next(t for suffix, t in PREVIEW_CONTENT_TYPES.items() if name.endswith(suffix))
 
 
 def inspect(

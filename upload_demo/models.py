@@ -83,3 +83,18 @@ class StoredFile(sqlmodel.SQLModel, table=True):
 def _fold_before_write(mapper: Any, connection: Any, target: StoredFile) -> None:
     """ORM writes: the instance always carries a ``name_key`` (its default), so set it."""
     target.name_key = fold_name(target.original_name)
+
+
+class UploadLease(sqlmodel.SQLModel, table=True):
+    """A claim on a stored name while its bytes go to a bucket, before its record exists.
+
+    Objects in a bucket cannot be locked as local files are (consistency.py), so a
+    writer commits a lease before the first byte is sent and drops it in the very
+    transaction that commits the record: at every instant a lease or a record
+    names the object, unless the writer died, and then the lease expires.
+    """
+
+    name: str = sqlmodel.Field(primary_key=True)
+    #: Random per upload: a writer only ever renews or drops its own leases.
+    holder: str = sqlmodel.Field(index=True)
+    expires_at: datetime.datetime = sqlmodel.Field(index=True)

@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from pathlib import Path
 from typing import Any
 
 import reflex as rx
 import sqlmodel
 
-from upload_demo import storage
+from upload_demo import leases
 from upload_demo.models import StoredFile, fold_name
+from upload_demo.stores import Store
 
 logger = logging.getLogger(__name__)
 
 
-def commit_or_discard(record: StoredFile, directory: Path) -> StoredFile:
+def commit_or_discard(
+    record: StoredFile, store: Store, lease: leases.Lease | None = None
+) -> StoredFile:
     """Commit the row of a file (and its preview) already in place; if that fails, remove them.
 
     Storage publishes the files before this commit, so a crash in between
-    leaves files without a record (their writer's lock is gone, and the
-    maintenance check reports them), never a record without its file. Only
+    leaves files without a record (their writer's lock or lease is gone, and
+    the maintenance check reports them), never a record without its file. A
+    bucket upload's lease is dropped in this same transaction: a lease or the
+    record names the objects at every instant, and a lease lost to a repair
+    fails the commit. Only
     adding and committing can discard the files: once the commit succeeded
     they belong to the row, whatever fails afterwards. The row is not read
     back (its values stay loaded and the INSERT returned its id), so no query
@@ -36,12 +41,14 @@ def commit_or_discard(record: StoredFile, directory: Path) -> StoredFile:
     session.expire_on_commit = False
     try:
         session.add(record)
+        if lease is not None:
+            leases.release_in(session, lease)
         session.commit()
     except BaseException:
         try:
             for name in (record.stored_name, record.preview_name):
                 if name:
-                    storage.delete(directory, name)
+                    store.delete(name)
         finally:
             session.close()
         raise
@@ -206,7 +213,7 @@ def get(file_id: int) -> StoredFile | None:
         return record
 
 
-def delete(file_id: int, directory: Path) -> StoredFile | None:
+def delete(file_id: int, store: Store) -> StoredFile | None:
     """Remove a stored file, its preview and its row; None if there was no such row.
 
     The row goes first, in its own committed transaction, then the files. A
@@ -227,7 +234,7 @@ def delete(file_id: int, directory: Path) -> StoredFile | None:
         if not name:
             continue
         try:
-            storage.delete(directory, name)
-        except (OSError, ValueError):
+            store.delete(name)
+        except Exception:
             logger.exception("row %s deleted but its file %r was not removed", file_id, name)
     return gone

@@ -4,12 +4,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import NamedTuple
 
 import reflex as rx
 
-from upload_demo import consistency, downloads, guard, routes
+from upload_demo import consistency, downloads, guard, routes, stores
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
@@ -67,13 +66,14 @@ async def report_refusal(refusal: guard.Refusal) -> None:
 
 @contextlib.asynccontextmanager
 async def remove_crash_leftovers() -> AsyncIterator[None]:
-    """Before serving, remove temp files a crashed upload left in the upload dir.
+    """Before serving, remove temp files a crashed upload left in the staging dir.
 
     Only files no live process is writing go (see consistency.py): another
     worker's upload in progress holds its temp file's lock and is left alone.
     """
-    directory = Path(rx.get_upload_dir())
-    removed = await asyncio.to_thread(consistency.remove_leftover_temp_files, directory)
+    store = stores.configured()
+    logging.getLogger(__name__).info("stored files: %s", store.describe())
+    removed = await asyncio.to_thread(consistency.remove_leftover_temp_files, store.staging_dir)
     for path in removed:
         logging.getLogger(__name__).warning("removed a crashed upload's temp file %s", path)
     yield

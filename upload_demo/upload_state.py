@@ -29,12 +29,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from pathlib import Path
 from typing import Any, ClassVar
 
 import reflex as rx
 
-from upload_demo import chunked, ingest, records
+from upload_demo import chunked, ingest, records, stores
 from upload_demo.file_view import FileView, from_record
 from upload_demo.ingest import Incoming, Outcome
 from upload_demo.ingest_pool import POOL, ingest_in_pool
@@ -230,7 +229,7 @@ class UploadPageState(rx.State, mixin=True):
             self.status = "idle"
             return None
         incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
-        outcomes = await ingest_in_pool(incoming, self.policy, rx.get_upload_dir())
+        outcomes = await ingest_in_pool(incoming, self.policy, stores.configured())
         self._finish(outcomes, sum(f.size or 0 for f in files))
         await self._refresh_items()
         return rx.clear_selected_files(self.upload_id)
@@ -333,8 +332,8 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
             async with self:
                 return self.status != "cancelled"
 
-        directory = Path(rx.get_upload_dir())
-        outcomes = await chunked.receive(chunk_iter, self.policy, directory, POOL, still_wanted)
+        store = stores.configured()
+        outcomes = await chunked.receive(chunk_iter, self.policy, store, POOL, still_wanted)
         # Read before taking the state's lock, which other events of this tab wait on.
         items = await self._newest_items()
         async with self:

@@ -37,6 +37,7 @@ from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
 from upload_demo.reflex_internals import restart_harness_backend
+from upload_demo.stores import LocalStore
 
 
 def png(side: int = 12) -> bytes:
@@ -54,7 +55,7 @@ def store(upload_dir: Path, page_policy: UploadPolicy, files: list[tuple[str, by
     outcomes = ingest_batch(
         [Incoming(name, io.BytesIO(data), len(data)) for name, data in files],
         page_policy,
-        upload_dir,
+        LocalStore(upload_dir),
     )
     assert all(o.stored for o in outcomes), [o.message for o in outcomes]
 

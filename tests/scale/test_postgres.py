@@ -27,6 +27,7 @@ from upload_demo import policy, records
 from upload_demo.ingest import Incoming, Outcome, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.records import LibraryFilter
+from upload_demo.stores import LocalStore
 
 
 def _tables_and_indexes(url: str) -> tuple[set[str], set[str], str | None]:
@@ -116,7 +117,7 @@ def test_two_concurrent_ingests_of_the_same_bytes_store_it_once(tmp_path: Path) 
     def upload(name: str) -> None:
         try:
             (outcomes[name],) = ingest_batch(
-                [Incoming(name, io.BytesIO(data), len(data))], policy.IMAGES, tmp_path
+                [Incoming(name, io.BytesIO(data), len(data))], policy.IMAGES, LocalStore(tmp_path)
             )
         except BaseException as error:
             errors.append(error)

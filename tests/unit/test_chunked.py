@@ -21,6 +21,7 @@ from tests.db import rows_named
 from tests.loops import run
 from upload_demo import chunked, filetypes
 from upload_demo.policy import UploadPolicy
+from upload_demo.stores import LocalStore
 
 KB = 1000
 PIECE = 10 * KB
@@ -62,7 +63,7 @@ class Stream:
 
 
 def receive(stream: Stream, directory: Path, pool: concurrent.futures.Executor) -> list:
-    return run(chunked.receive(stream.chunks(), SMALL, directory, pool))
+    return run(chunked.receive(stream.chunks(), SMALL, LocalStore(directory), pool))
 
 
 def names(count: int) -> list[str]:
@@ -132,7 +133,7 @@ def test_a_cancelled_upload_leaves_nothing(tmp_path: Path, pool) -> None:
             started.set()
             await asyncio.Event().wait()  # the client stalls, then goes away
 
-        task = asyncio.create_task(chunked.receive(chunks(), SMALL, tmp_path, pool))
+        task = asyncio.create_task(chunked.receive(chunks(), SMALL, LocalStore(tmp_path), pool))
         await started.wait()
         assert any(n.startswith(".partial-") for n in os.listdir(tmp_path))
         task.cancel()
@@ -157,7 +158,9 @@ def test_a_cancel_seen_before_keeping_a_file_keeps_nothing_more(
         asked.append("?")
         return len(asked) == 1
 
-    outcomes = run(chunked.receive(stream.chunks(), SMALL, tmp_path, pool, still_wanted))
+    outcomes = run(
+        chunked.receive(stream.chunks(), SMALL, LocalStore(tmp_path), pool, still_wanted)
+    )
     assert [o.name for o in outcomes] == [first] and outcomes[0].stored
     assert len(asked) == 2, "asked before each file is kept, and not after the first no"
     assert [row.original_name for row in rows_named(first, second, third)] == [first]

@@ -24,6 +24,7 @@ from upload_demo import consistency, filetypes, ingest, policy, records, storage
 from upload_demo.ingest import Incoming, display_name, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
+from upload_demo.stores import LocalStore
 
 SMALL = UploadPolicy(
     page="unit-small",
@@ -89,7 +90,7 @@ def test_mixed_batch_keeps_good_files_and_refuses_bad_ones(tmp_path: Path) -> No
         item(f"garbage-{t}.gif", b"\x00\x01garbage" + t.encode()),
         item(f"pdf-{t}.png", samples.pdf_bytes(t)),
     ]
-    outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+    outcomes = ingest_batch(batch, policy.IMAGES, LocalStore(tmp_path))
 
     assert [o.stored for o in outcomes] == [True, False, False, True, False, False]
     assert [o.name for o in outcomes] == [i.name for i in batch]
@@ -123,11 +124,13 @@ def test_mixed_batch_keeps_good_files_and_refuses_bad_ones(tmp_path: Path) -> No
 def test_refused_file_leaves_no_file_and_no_row(tmp_path: Path) -> None:
     t = tag()
     outcomes = ingest_batch(
-        [item(f"page-{t}.png", samples.html_bytes(t))], policy.RESTRICTED, tmp_path
+        [item(f"page-{t}.png", samples.html_bytes(t))], policy.RESTRICTED, LocalStore(tmp_path)
     )
     # HTML is allowed on the restricted page: prove the refusal below is about the policy.
     assert outcomes[0].stored
-    outcomes = ingest_batch([item(f"evil-{t}.png", samples.html_bytes(t))], policy.IMAGES, tmp_path)
+    outcomes = ingest_batch(
+        [item(f"evil-{t}.png", samples.html_bytes(t))], policy.IMAGES, LocalStore(tmp_path)
+    )
     assert not outcomes[0].stored
     assert rows_named(f"evil-{t}.png") == []
     assert os.listdir(tmp_path) == [rows_named(f"page-{t}.png")[0].stored_name]  # no preview
@@ -136,7 +139,7 @@ def test_refused_file_leaves_no_file_and_no_row(tmp_path: Path) -> None:
 def test_count_limit(tmp_path: Path) -> None:
     t = tag()
     batch = [item(f"f{i}-{t}.png", samples.image_bytes("PNG", seed=200 + i)) for i in range(6)]
-    outcomes = ingest_batch(batch, policy.RESTRICTED, tmp_path)
+    outcomes = ingest_batch(batch, policy.RESTRICTED, LocalStore(tmp_path))
     assert [o.stored for o in outcomes] == [True] * 5 + [False]
     assert outcomes[5].message == "too many files: this page takes at most 5 files per upload"
     assert listing(tmp_path) == files_for(*outcomes[:5])
@@ -151,7 +154,7 @@ def test_single_file_page_takes_one(tmp_path: Path) -> None:
         item(f"a-{t}.mp4", samples.video_bytes("mp4", seed=21)),
         item(f"b-{t}.mp4", samples.video_bytes("mp4", seed=22)),
     ]
-    outcomes = ingest_batch(batch, policy.VIDEO, tmp_path)
+    outcomes = ingest_batch(batch, policy.VIDEO, LocalStore(tmp_path))
     assert [o.stored for o in outcomes] == [True, False]
     assert outcomes[1].message == "too many files: this page takes at most 1 file per upload"
     assert listing(tmp_path) == files_for(outcomes[0])
@@ -164,7 +167,7 @@ def test_over_the_per_file_limit(tmp_path: Path, declared: int | Literal["real"]
         item(f"big-{t}.png", png_of_size(2_001, seed=300), declared),
         item(f"ok-{t}.png", png_of_size(2_000, seed=301)),
     ]
-    outcomes = ingest_batch(batch, SMALL, tmp_path)
+    outcomes = ingest_batch(batch, SMALL, LocalStore(tmp_path))
     assert [o.stored for o in outcomes] == [False, True]
     assert outcomes[0].message.startswith("too large")
     assert outcomes[0].message.endswith("the limit is 2 kB per file")
@@ -180,7 +183,7 @@ def test_file_that_breaks_the_total_is_refused(tmp_path: Path, declared: bool) -
         item(f"t{i}-{t}.png", png_of_size(size, seed=310 + i), "real" if declared else None)
         for i, size in enumerate(sizes)
     ]
-    outcomes = ingest_batch(batch, SMALL, tmp_path)
+    outcomes = ingest_batch(batch, SMALL, LocalStore(tmp_path))
     # 1500 + 1400 = 2900; +200 breaks 3000; 100 more reaches exactly 3000: fine.
     assert [o.stored for o in outcomes] == [True, True, False, True]
     assert outcomes[2].message == "over the upload's total limit of 3 kB"
@@ -198,7 +201,7 @@ def test_failed_commit_leaves_no_file(tmp_path: Path) -> None:
     ]
     before = set(os.listdir(tmp_path))
     with insert_fails_for(doomed):
-        outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+        outcomes = ingest_batch(batch, policy.IMAGES, LocalStore(tmp_path))
     assert [o.stored for o in outcomes] == [False, True]
     assert outcomes[0].message == (
         "could not be stored because of a server error; nothing was kept"
@@ -225,7 +228,9 @@ def test_unique_collision_on_commit_removes_the_new_file(tmp_path: Path) -> None
         session.add(StoredFile(original_name=f"first-{t}.png", **fields))
         session.commit()
     with pytest.raises(sqlalchemy.exc.IntegrityError):
-        records.commit_or_discard(StoredFile(original_name=f"second-{t}.png", **fields), tmp_path)
+        records.commit_or_discard(
+            StoredFile(original_name=f"second-{t}.png", **fields), LocalStore(tmp_path)
+        )
     assert not (tmp_path / blob.staged.name).exists()
     assert os.listdir(tmp_path) == []
     assert [r.original_name for r in rows_named(f"first-{t}.png", f"second-{t}.png")] == [
@@ -246,7 +251,7 @@ def test_commit_or_discard_keeps_file_and_row_on_success(tmp_path: Path) -> None
             sha256=blob.sha256,
             source_page="unit",
         ),
-        tmp_path,
+        LocalStore(tmp_path),
     )
     assert record.id is not None
     assert (tmp_path / blob.staged.name).exists()
@@ -269,7 +274,7 @@ def test_a_failure_after_the_commit_keeps_file_and_row(tmp_path: Path) -> None:
         source_page="unit",
     )
     with db.locked_after_commit() as lock:
-        record = records.commit_or_discard(record, tmp_path)
+        record = records.commit_or_discard(record, LocalStore(tmp_path))
         assert lock, "the database was not locked after the commit"
         # Read without a query: the lock would make any query fail.
         assert record.id is not None
@@ -283,7 +288,9 @@ def test_a_failure_after_the_commit_keeps_the_upload(tmp_path: Path) -> None:
     t = tag()
     with db.locked_after_commit() as lock:
         (outcome,) = ingest_batch(
-            [item(f"locked-{t}.png", samples.image_bytes("PNG", seed=415))], policy.IMAGES, tmp_path
+            [item(f"locked-{t}.png", samples.image_bytes("PNG", seed=415))],
+            policy.IMAGES,
+            LocalStore(tmp_path),
         )
         assert lock
     assert outcome.stored, outcome.message
@@ -297,14 +304,14 @@ def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: P
 
     def check_before_commit(session: sqlmodel.Session) -> None:
         if not seen and any(isinstance(new, StoredFile) for new in session.new):
-            seen.append(consistency.scan(tmp_path))
+            seen.append(consistency.scan(LocalStore(tmp_path)))
 
     sqlalchemy.event.listen(sqlmodel.Session, "before_commit", check_before_commit)
     try:
         (outcome,) = ingest_batch(
             [item(f"committing-{t}.png", samples.image_bytes("PNG", seed=416))],
             policy.IMAGES,
-            tmp_path,
+            LocalStore(tmp_path),
         )
     finally:
         sqlalchemy.event.remove(sqlmodel.Session, "before_commit", check_before_commit)
@@ -315,7 +322,7 @@ def test_published_files_stay_locked_until_their_record_is_committed(tmp_path: P
     assert sorted(report.busy_files) == sorted(files_for(outcome))
     assert len(report.busy_files) == 2
     # Once committed and closed, both are simply stored.
-    after = consistency.scan(tmp_path)
+    after = consistency.scan(LocalStore(tmp_path))
     assert (after.orphan_files, after.busy_files) == ([], [])
 
 
@@ -341,7 +348,7 @@ def test_read_error_mid_file_keeps_nothing_and_the_batch_goes_on(tmp_path: Path)
         Incoming(f"broken-{t}.png", BrokenStream(samples.image_bytes("PNG", seed=420)), None),
         item(f"after-{t}.png", samples.image_bytes("PNG", seed=421)),
     ]
-    outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+    outcomes = ingest_batch(batch, policy.IMAGES, LocalStore(tmp_path))
     assert [o.stored for o in outcomes] == [False, True]
     assert "server error" in outcomes[0].message
     assert listing(tmp_path) == files_for(outcomes[1])
@@ -354,7 +361,7 @@ def test_stored_name_never_contains_the_client_name(tmp_path: Path) -> None:
     t = tag()
     name = f"../../{t}secret.png"
     outcomes = ingest_batch(
-        [item(name, samples.image_bytes("PNG", seed=430))], policy.IMAGES, tmp_path
+        [item(name, samples.image_bytes("PNG", seed=430))], policy.IMAGES, LocalStore(tmp_path)
     )
     assert outcomes[0].stored
     assert outcomes[0].name == f"{t}secret.png"
@@ -372,7 +379,7 @@ def test_image_is_measured_and_gets_a_thumbnail(tmp_path: Path) -> None:
     outcomes = ingest_batch(
         [item(f"turned-{t}.jpg", samples.oriented_jpeg(6, size=(800, 400)))],
         policy.IMAGES,
-        tmp_path,
+        LocalStore(tmp_path),
     )
     assert outcomes[0].stored, outcomes[0]
     row = row_for(outcomes[0].stored_name)
@@ -389,7 +396,7 @@ def test_image_is_measured_and_gets_a_thumbnail(tmp_path: Path) -> None:
 def test_video_is_measured_and_gets_a_poster(tmp_path: Path) -> None:
     t = tag()
     data = samples.video_bytes("webm", frames=30)
-    outcomes = ingest_batch([item(f"clip-{t}.webm", data)], policy.VIDEO, tmp_path)
+    outcomes = ingest_batch([item(f"clip-{t}.webm", data)], policy.VIDEO, LocalStore(tmp_path))
     assert outcomes[0].stored, outcomes[0]
     row = row_for(outcomes[0].stored_name)
     assert row is not None
@@ -405,7 +412,7 @@ def test_video_is_measured_and_gets_a_poster(tmp_path: Path) -> None:
 def test_documents_get_no_preview(tmp_path: Path) -> None:
     t = tag()
     outcomes = ingest_batch(
-        [item(f"doc-{t}.pdf", samples.pdf_bytes(t))], policy.RESTRICTED, tmp_path
+        [item(f"doc-{t}.pdf", samples.pdf_bytes(t))], policy.RESTRICTED, LocalStore(tmp_path)
     )
     row = row_for(outcomes[0].stored_name)
     assert row is not None
@@ -421,7 +428,7 @@ def test_media_refusals_leave_nothing(tmp_path: Path) -> None:
         item(f"bomb-{t}.png", samples.png_claiming(9000, 9000)),
         item(f"good-{t}.png", good),
     ]
-    outcomes = ingest_batch(batch, policy.IMAGES, tmp_path)
+    outcomes = ingest_batch(batch, policy.IMAGES, LocalStore(tmp_path))
     assert [o.stored for o in outcomes] == [False, False, True]
     assert outcomes[0].message == "not a valid PNG image: the file is truncated or corrupt"
     assert outcomes[1].message == (
@@ -435,7 +442,7 @@ def test_media_refusals_leave_nothing(tmp_path: Path) -> None:
 def test_audio_only_upload_to_video_leaves_nothing(tmp_path: Path) -> None:
     t = tag()
     outcomes = ingest_batch(
-        [item(f"song-{t}.mp4", samples.audio_bytes("mp4"))], policy.VIDEO, tmp_path
+        [item(f"song-{t}.mp4", samples.audio_bytes("mp4"))], policy.VIDEO, LocalStore(tmp_path)
     )
     assert not outcomes[0].stored
     assert outcomes[0].message == "no video stream in this MP4 file (it holds only audio)"
@@ -452,7 +459,9 @@ def test_audio_only_upload_to_large_is_kept_as_audio(
 ) -> None:
     t = tag()
     data = samples.audio_bytes(container)
-    (outcome,) = ingest_batch([item(f"song-{t}.{container}", data)], policy.LARGE, tmp_path)
+    (outcome,) = ingest_batch(
+        [item(f"song-{t}.{container}", data)], policy.LARGE, LocalStore(tmp_path)
+    )
     assert outcome.stored, outcome.message
     assert outcome.kind == "audio"
     assert outcome.stored_name.endswith(extension)
@@ -466,7 +475,7 @@ def test_audio_only_upload_to_large_is_kept_as_audio(
 def test_text_named_mp4_is_refused_before_storage(tmp_path: Path) -> None:
     t = tag()
     text = f"not a video {t}\n".encode() * 30
-    outcomes = ingest_batch([item(f"movie-{t}.mp4", text)], policy.VIDEO, tmp_path)
+    outcomes = ingest_batch([item(f"movie-{t}.mp4", text)], policy.VIDEO, LocalStore(tmp_path))
     assert outcomes[0].message == "the content is plain text, expected MP4, WebM, QuickTime or Ogg"
     assert os.listdir(tmp_path) == []
 
@@ -476,7 +485,7 @@ def test_failed_commit_removes_the_video_and_its_poster(tmp_path: Path) -> None:
     doomed = f"doomedclip{t}"
     with insert_fails_for(doomed):
         outcomes = ingest_batch(
-            [item(doomed, samples.video_bytes("mp4", frames=6))], policy.VIDEO, tmp_path
+            [item(doomed, samples.video_bytes("mp4", frames=6))], policy.VIDEO, LocalStore(tmp_path)
         )
     assert not outcomes[0].stored
     assert "server error" in outcomes[0].message
@@ -491,7 +500,9 @@ def test_same_bytes_twice_in_one_batch(tmp_path: Path) -> None:
     t = tag()
     data = samples.image_bytes("JPEG", seed=450)
     outcomes = ingest_batch(
-        [item(f"first-{t}.jpg", data), item(f"again-{t}.jpg", data)], policy.IMAGES, tmp_path
+        [item(f"first-{t}.jpg", data), item(f"again-{t}.jpg", data)],
+        policy.IMAGES,
+        LocalStore(tmp_path),
     )
     first, again = outcomes
     assert first.stored and not again.stored
@@ -509,9 +520,9 @@ def test_same_bytes_on_another_page_later(tmp_path: Path) -> None:
     t = tag()
     data = samples.image_bytes("PNG", seed=451)
     earlier = tmp_path / "earlier"
-    (stored,) = ingest_batch([item(f"orig-{t}.png", data)], policy.RESTRICTED, earlier)
+    (stored,) = ingest_batch([item(f"orig-{t}.png", data)], policy.RESTRICTED, LocalStore(earlier))
     before = listing(earlier)
-    (repeat,) = ingest_batch([item(f"copy-{t}.png", data)], policy.IMAGES, tmp_path)
+    (repeat,) = ingest_batch([item(f"copy-{t}.png", data)], policy.IMAGES, LocalStore(tmp_path))
     assert repeat.message == f"already stored as orig-{t}.png (from /restricted)"
     assert repeat.duplicate_of == stored.stored_name
     assert listing(tmp_path) == {"earlier"}
@@ -523,7 +534,7 @@ def test_duplicate_of_a_document(tmp_path: Path) -> None:
     t = tag()
     pdf = samples.pdf_bytes(t)
     outcomes = ingest_batch(
-        [item(f"a-{t}.pdf", pdf), item(f"b-{t}.pdf", pdf)], policy.RESTRICTED, tmp_path
+        [item(f"a-{t}.pdf", pdf), item(f"b-{t}.pdf", pdf)], policy.RESTRICTED, LocalStore(tmp_path)
     )
     assert outcomes[1].message == f"already stored as a-{t}.pdf (from /restricted)"
     assert listing(tmp_path) == {outcomes[0].stored_name}
@@ -531,9 +542,9 @@ def test_duplicate_of_a_document(tmp_path: Path) -> None:
 
 def test_duplicate_is_found_before_any_decoding(tmp_path: Path) -> None:
     data = samples.photo_jpeg((800, 600), seed=452)
-    ingest_batch([item(f"orig-{tag()}.jpg", data)], policy.IMAGES, tmp_path)
+    ingest_batch([item(f"orig-{tag()}.jpg", data)], policy.IMAGES, LocalStore(tmp_path))
     Image.core.reset_stats()
-    (repeat,) = ingest_batch([item(f"copy-{tag()}.jpg", data)], policy.IMAGES, tmp_path)
+    (repeat,) = ingest_batch([item(f"copy-{tag()}.jpg", data)], policy.IMAGES, LocalStore(tmp_path))
     assert repeat.duplicate_of
     # Pillow allocated no image: the repeat was never decoded.
     assert Image.core.get_stats()["new_count"] == 0
@@ -546,7 +557,7 @@ def test_race_between_lookup_and_commit_is_a_duplicate(
     t = tag()
     data = samples.image_bytes("PNG", seed=453)
     other = tmp_path / "other"
-    (winner,) = ingest_batch([item(f"winner-{t}.png", data)], policy.IMAGES, other)
+    (winner,) = ingest_batch([item(f"winner-{t}.png", data)], policy.IMAGES, LocalStore(other))
     real_lookup = records.stored_with
     lookups: list[str] = []
 
@@ -556,7 +567,7 @@ def test_race_between_lookup_and_commit_is_a_duplicate(
 
     monkeypatch.setattr(records, "stored_with", lookup_before_the_other_commit)
     target = tmp_path / "mine"
-    (loser,) = ingest_batch([item(f"loser-{t}.png", data)], policy.IMAGES, target)
+    (loser,) = ingest_batch([item(f"loser-{t}.png", data)], policy.IMAGES, LocalStore(target))
 
     assert len(lookups) == 2  # the first saw nothing; the second followed the IntegrityError
     assert not loser.stored
@@ -617,7 +628,9 @@ def test_a_picture_over_the_pixel_budget_is_kept_undecoded_where_any_file_is(
 ) -> None:
     t = tag()
     (outcome,) = ingest_batch(
-        [item(f"panorama-{t}.png", samples.png_claiming(9000, 9000))], policy.LARGE, tmp_path
+        [item(f"panorama-{t}.png", samples.png_claiming(9000, 9000))],
+        policy.LARGE,
+        LocalStore(tmp_path),
     )
     assert outcome.stored, outcome.message
     assert outcome.message == (

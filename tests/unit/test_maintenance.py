@@ -24,6 +24,7 @@ from upload_demo import consistency, maintenance, storage
 from upload_demo.consistency import Report, repair, scan
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
+from upload_demo.stores import LocalStore
 
 LONG_AGO = time.time() - 3600
 
@@ -84,10 +85,10 @@ class Store:
             return {r.stored_name: r for r in session.exec(sqlmodel.select(StoredFile)).all()}
 
     def scan(self) -> Report:
-        return scan(self.directory, session_factory=self.session)
+        return scan(LocalStore(self.directory), session_factory=self.session)
 
     def repair(self, report: Report) -> consistency.Repairs:
-        return repair(self.directory, report, session_factory=self.session)
+        return repair(LocalStore(self.directory), report, session_factory=self.session)
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_check_lists_each_problem(store: Store) -> None:
     assert [r.stored_name for r in report.missing_previews] == [names["thumbless"]]
     assert report.temp_files == [names["temp"]]
     assert report.problems == 4
-    text = "\n".join(maintenance.format_report(store.directory, report))
+    text = "\n".join(maintenance.format_report(LocalStore(store.directory), report))
     for key in ("orphan", "gone", "thumbless", "thumb", "temp"):
         assert names[key] in text
     assert "Files without a record (1):" in text
@@ -186,7 +187,7 @@ def test_a_published_file_whose_writer_is_alive_is_left_alone(store: Store) -> N
         assert report.busy_files == [staged.name]
         assert report.problems == 0
         assert "being stored right now" in "\n".join(
-            maintenance.format_report(store.directory, report)
+            maintenance.format_report(LocalStore(store.directory), report)
         )
         store.repair(report)
         assert staged.path.exists()
@@ -227,7 +228,7 @@ def test_a_record_committed_before_the_lock_is_taken_spares_the_file(store: Stor
                 other.commit()
             writer.close()
 
-    report = scan(store.directory, session_factory=session)
+    report = scan(LocalStore(store.directory), session_factory=session)
     assert reads == 2, "the check should have read the records again, under the lock"
     assert report.orphan_files == []
     assert report.busy_files == []
@@ -281,7 +282,7 @@ def test_check_then_repair_then_check(store: Store, capsys: pytest.CaptureFixtur
 
     def run(*args: str) -> tuple[int, str]:
         status = maintenance.main(
-            ["check", *args], directory=store.directory, session_factory=store.session
+            ["check", *args], store=LocalStore(store.directory), session_factory=store.session
         )
         return status, capsys.readouterr().out
 
@@ -323,8 +324,8 @@ def test_the_real_module_reports_and_exits_1(store: Store) -> None:
         timeout=120,
     )
     assert found.returncode == 1, found.stdout + found.stderr
-    assert f"Upload dir: {store.directory}" in found.stdout
-    assert f"Database:   {store.db_url}" in found.stdout
+    assert f"Stored files: directory {store.directory}" in found.stdout
+    assert f"Database:     {store.db_url}" in found.stdout
     assert "Found 4 problem(s)." in found.stdout
     for key in ("orphan", "gone", "thumbless", "temp"):
         assert names[key] in found.stdout
@@ -335,7 +336,7 @@ def run_check(
 ) -> tuple[int, str, str]:
     status = maintenance.main(
         ["check", *args],
-        directory=store.directory if directory is None else directory,
+        store=LocalStore(store.directory if directory is None else directory),
         session_factory=store.session,
     )
     captured = capsys.readouterr()

@@ -28,6 +28,7 @@ from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.models import StoredFile
 from upload_demo.policy import UploadPolicy
 from upload_demo.records import LibraryFilter, library_page
+from upload_demo.stores import LocalStore
 
 
 def new_policy() -> UploadPolicy:
@@ -48,7 +49,9 @@ def png(pixels: int = 10) -> bytes:
 
 def ingest(policy: UploadPolicy, directory: Path, files: list[tuple[str, bytes]]) -> None:
     outcomes = ingest_batch(
-        [Incoming(name, io.BytesIO(data), len(data)) for name, data in files], policy, directory
+        [Incoming(name, io.BytesIO(data), len(data)) for name, data in files],
+        policy,
+        LocalStore(directory),
     )
     assert all(o.stored for o in outcomes), [o.message for o in outcomes]
 
@@ -358,7 +361,7 @@ def test_delete_removes_file_preview_and_row(tmp_path: Path) -> None:
     assert (tmp_path / doomed.stored_name).is_file()
     assert (tmp_path / str(doomed.preview_name)).is_file()
 
-    gone = records.delete(doomed.id or 0, tmp_path)
+    gone = records.delete(doomed.id or 0, LocalStore(tmp_path))
 
     assert gone is not None
     assert gone.original_name == "doomed.png"
@@ -370,7 +373,7 @@ def test_delete_removes_file_preview_and_row(tmp_path: Path) -> None:
     )
     assert names(everything(policy)) == ["kept.png"]
     # A second delete (another tab, a double click) finds nothing and harms nothing.
-    assert records.delete(doomed.id or 0, tmp_path) is None
+    assert records.delete(doomed.id or 0, LocalStore(tmp_path)) is None
     assert (tmp_path / kept.stored_name).is_file()
 
 
@@ -380,7 +383,7 @@ def test_a_failed_delete_commit_leaves_row_and_files(tmp_path: Path) -> None:
     (row,) = everything(policy).rows
     row = _with_preview(row, tmp_path)
     with db.refusing("DELETE"), pytest.raises(sqlalchemy.exc.IntegrityError):
-        records.delete(row.id or 0, tmp_path)
+        records.delete(row.id or 0, LocalStore(tmp_path))
     assert records.get(row.id or 0) is not None
     assert (tmp_path / row.stored_name).is_file()
     assert (tmp_path / str(row.preview_name)).is_file()
@@ -401,6 +404,6 @@ def test_delete_refuses_a_stored_name_that_is_a_path(tmp_path: Path) -> None:
         stored.preview_name = "../outside.txt"
         session.add(stored)
         session.commit()
-    assert records.delete(row.id or 0, uploads) is not None
+    assert records.delete(row.id or 0, LocalStore(uploads)) is not None
     assert outside.read_text() == "keep me"
     assert not (uploads / row.stored_name).exists()

@@ -6,34 +6,52 @@ from collections.abc import Sequence
 
 import reflex as rx
 
+from upload_demo import stores
 from upload_demo.file_view import FileView
 from upload_demo.reflex_internals import js_expression
 
 
+def _backend_url(route: str) -> rx.vars.StringVar:
+    """``route`` (say ``"download/"``) on the backend that serves ``/_upload``.
+
+    Resolved against the same URL as ``rx.get_upload_url``, so it follows
+    ``api_url`` and ``backend_path`` as Reflex's own link does.
+    """
+    upload_root = rx.get_upload_url("")
+    return js_expression(f'new URL("../{route}", {upload_root!s}).href', upload_root).to(str)
+
+
+def stored_url(name: rx.Var) -> rx.Var:
+    """Where the browser fetches a stored file or preview by its stored name.
+
+    Reflex's public ``/_upload`` mount for the upload dir; with a bucket, the
+    app's ``/files/`` route, which redirects to a short-lived presigned URL
+    (downloads.py). The choice is made when the pages are compiled, from the
+    same setting the backend reads.
+    """
+    if stores.in_bucket():
+        return _backend_url("files/") + name.to(str)
+    return rx.get_upload_url(name)
+
+
 def file_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
-    """Where Reflex serves a stored file (public, under a random name)."""
-    return rx.get_upload_url(item.stored_name)
+    """Where a stored file is served (under its random name)."""
+    return stored_url(item.stored_name)
 
 
 def download_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
-    """The backend's ``/download/{id}`` (see downloads.py): the file under its original name.
-
-    Resolved against the same backend URL Reflex uses for ``/_upload``, so it
-    follows ``api_url`` and ``backend_path`` as ``rx.get_upload_url`` does.
-    """
-    upload_root = rx.get_upload_url("")
-    root = js_expression(f'new URL("../download/", {upload_root!s}).href', upload_root).to(str)
-    return root + item.id.to_string()
+    """The backend's ``/download/{id}`` (see downloads.py): the file under its original name."""
+    return _backend_url("download/") + item.id.to_string()
 
 
 def preview_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The small picture to show for a file: its thumbnail or poster, else the file itself."""
-    return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), file_url(item))
+    return rx.cond(item.preview_name != "", stored_url(item.preview_name), file_url(item))
 
 
 def poster_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """A video's poster frame for ``<video poster>``; "" when it has none."""
-    return rx.cond(item.preview_name != "", rx.get_upload_url(item.preview_name), "")
+    return rx.cond(item.preview_name != "", stored_url(item.preview_name), "")
 
 
 def type_icon(item: rx.vars.ObjectVar[FileView]) -> rx.Component:

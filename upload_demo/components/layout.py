@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from upload_demo import stores
 from upload_demo.routes import ROUTES, Route
 
 
@@ -82,12 +83,17 @@ def page_layout(title: str, summary: str, route: Route, *children: rx.Component)
 
 
 def privacy_notice() -> rx.Component:
-    """Reflex serves stored files publicly: say so, and why they cannot be listed."""
+    """Who can fetch a stored file: say so, and why the files cannot be listed."""
+    where = (
+        "Stored files are private in the bucket; the page links to them through"
+        " presigned URLs that expire within minutes;"
+        if stores.in_bucket()
+        else "Stored files are public under /_upload at random, unguessable names;"
+    )
     return rx.hstack(
         rx.icon("info", size=14, color="var(--gray-9)"),
         rx.text(
-            "Stored files are public under /_upload at random, unguessable names;"
-            " the original names are kept in the database only.",
+            f"{where} the original names are kept in the database only.",
             size="1",
             color_scheme="gray",
         ),

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import reflex as rx
 
+from upload_demo.components.file_views import stored_url
 from upload_demo.components.layout import privacy_notice
 from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Outcome
@@ -219,7 +220,7 @@ def _outcome_row(outcome: rx.vars.ObjectVar[Outcome]) -> rx.Component:
             duplicate,
             rx.link(
                 "open the stored file",
-                href=rx.get_upload_url(outcome.duplicate_of),
+                href=stored_url(outcome.duplicate_of),
                 is_external=True,
                 size="2",
                 class_name="duplicate-link",

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from upload_demo import records
+from upload_demo import records, stores
 from upload_demo.file_view import FileView, from_record
 from upload_demo.units import human_bytes, plural
 
@@ -215,7 +215,7 @@ class LibraryState(rx.State):
     @rx.event
     async def delete_file(self, file_id: int) -> Any:
         """Delete a file, its preview and its row (after the dialog's confirmation)."""
-        gone = await asyncio.to_thread(records.delete, file_id, rx.get_upload_dir())
+        gone = await asyncio.to_thread(records.delete, file_id, stores.configured())
         result = await self._requery(first_page=False)
         self.notice = (
             f"Deleted “{gone.original_name}”."
