@@ -143,24 +143,35 @@ class BucketStore:
         lease: Lease | None,
         stop: threading.Event | None = None,
     ) -> None:
-        """Send the staged file; renew the lease while it goes; abort it all if stopped."""
+        """Send the staged file; renew the lease while it goes; abort it all if stopped.
+
+        Raising leaves nothing: leaving the manager's block with an error cancels
+        the transfer and aborts its multipart upload, and an object the transfer
+        completed at that very moment is deleted.
+        """
+        key = self.key(staged.name)
         done = threading.Event()
-        with TransferManager(self.client, TRANSFER) as manager:
-            future = manager.upload(
-                str(staged.path),
-                self.bucket,
-                self.key(staged.name),
-                extra_args={"ContentType": content_type},
-                subscribers=[_Done(done)],
-            )
-            while not done.wait(POLL_S):
-                if stop is not None and stop.is_set():
-                    # Leaving the manager's block with an error cancels the transfer and
-                    # aborts its multipart upload before it returns.
-                    raise Cancelled(staged.name)
-                if lease is not None and lease.due():
-                    leases.renew(lease)
-            future.result()
+        try:
+            with TransferManager(self.client, TRANSFER) as manager:
+                future = manager.upload(
+                    str(staged.path),
+                    self.bucket,
+                    key,
+                    extra_args={"ContentType": content_type},
+                    subscribers=[_Done(done)],
+                )
+                while True:
+                    if stop is not None and stop.is_set():
+                        raise Cancelled(staged.name)
+                    if lease is not None and lease.due():
+                        leases.renew(lease)
+                    if done.wait(POLL_S):
+                        break
+                future.result()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.client.delete_object(Bucket=self.bucket, Key=key)
+            raise
 
     def delete(self, name: str) -> None:
         """Delete the object (S3 answers success for a missing key too)."""

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy
 import sqlalchemy.engine
 
 from tests.conftest import DB_URL_VARIABLE
+from upload_demo.bucket import BucketStore
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,3 +51,22 @@ def empty_database(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture
+def bucket_store(tmp_path: Path) -> Iterator[BucketStore]:
+    """A BucketStore on the services' RGW under a prefix of its own, emptied afterwards.
+
+    Staged in a temp dir of its own, so what the test leaves there is its own.
+    """
+    bucket = os.environ["UPLOAD_DEMO_TEST_S3_BUCKET"]
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    store = BucketStore(f"s3://{bucket}/test-{secrets.token_hex(6)}", staging)
+    try:
+        yield store
+    finally:
+        for upload in store.partial_uploads():
+            store.abort(upload)
+        for stored in store.objects():
+            store.delete(stored.name)

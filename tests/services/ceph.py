@@ -166,6 +166,9 @@ def start_ceph(base: Path, mon_port: int, rgw_port: int, env: dict[str, str]) ->
     env["AWS_ACCESS_KEY_ID"] = access
     env["AWS_SECRET_ACCESS_KEY"] = secret
     env["AWS_DEFAULT_REGION"] = REGION
+    # What an app (or boto3 anywhere) needs to reach this server: upload_demo/bucket.py.
+    env["AWS_ENDPOINT_URL_S3"] = env["UPLOAD_DEMO_TEST_S3_ENDPOINT"]
+    env["UPLOAD_DEMO_S3_ADDRESSING_STYLE"] = "path"
     create_bucket(env)
     env["UPLOAD_DEMO_TEST_S3_BUCKET"] = BUCKET
 
