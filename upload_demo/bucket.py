@@ -113,6 +113,9 @@ class BucketStore:
         self.url_ttl = int(os.environ.get(URL_TTL_SETTING, "300"))
         config = botocore.config.Config(
             s3={"addressing_style": os.environ.get(ADDRESSING_SETTING, "auto")},
+            # Presigned URLs in SigV4, which every AWS region accepts (boto3 still defaults
+            # to SigV2 query strings for S3).
+            signature_version="s3v4",
             retries={"mode": "standard", "max_attempts": 5},
             # The ingest pool's threads, each with its parts in flight.
             max_pool_connections=32,

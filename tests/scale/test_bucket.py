@@ -230,8 +230,8 @@ def test_objects_are_private_and_presigned_urls_expire(
     assert signed.status_code == 200 and signed.content == b"%PDF-1.7\nprivate"
     assert signed.headers["content-disposition"] == 'attachment; filename="a.pdf"'
     short = BucketStore(bucket_store.url, tmp_path)
-    short.url_ttl = 1
+    short.url_ttl = 3
     expiring = short.url_for(staged.name)
     assert httpx.get(expiring).status_code == 200
-    time.sleep(2.1)
+    time.sleep(4.5)
     assert httpx.get(expiring).status_code == 403, "a presigned URL dies with its TTL"
