@@ -235,3 +235,21 @@ def test_objects_are_private_and_presigned_urls_expire(
     assert httpx.get(expiring).status_code == 200
     time.sleep(4.5)
     assert httpx.get(expiring).status_code == 403, "a presigned URL dies with its TTL"
+
+
+def test_a_long_publish_renews_its_lease(bucket_store: BucketStore, stage: Stage) -> None:
+    """A lease close to its expiry is pushed out while the parts go up, then dropped."""
+    staged = stage(os.urandom(24 * 1024 * 1024))
+    with leases.held([staged.name]) as lease:
+        nearly_gone = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=30)
+        with rx.session() as session:
+            row = session.get(UploadLease, staged.name)
+            assert row is not None
+            row.expires_at = nearly_gone
+            session.add(row)
+            session.commit()
+        lease.expires_at = nearly_gone
+        bucket_store.publish(staged, "application/octet-stream", lease)
+        (row,) = lease_rows(staged.name)
+        assert row.expires_at > nearly_gone + datetime.timedelta(minutes=5)
+    assert lease_rows(staged.name) == [], "leaving the block drops it"
