@@ -18,8 +18,9 @@ A cancelled upload (the client went away, so Reflex cancels the handler's
 task) or a failed write leaves nothing: the temp file is removed either way,
 and a file still being sent to a bucket is stopped, its multipart upload aborted.
 A Cancel the browser could not turn into an abort (the body was all sent)
-is caught before each file is kept: ``still_wanted`` says no, the file's temp
-file goes, and no later file is read.
+is caught before each file is kept, and while it is kept (publishing to a
+bucket takes seconds): ``still_wanted`` says no, the file's temp file goes,
+its multipart upload is aborted, and no later file is read.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
-from upload_demo import ingest, storage
+from upload_demo import ingest, storage, stores
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.ingest import Outcome
 from upload_demo.policy import Rejected, UploadPolicy
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 WRITE_SIZE = storage.CHUNK_SIZE
 
 STOPPED = "the upload was stopped here; files after it were not received"
+
+#: How often the page is asked whether it still wants a file that is being kept.
+WANTED_POLL_S = 0.2
 
 
 class Cancelled(Exception):
@@ -187,19 +191,32 @@ async def _always_wanted() -> bool:
     return True
 
 
+async def _stop_when_unwanted(file: _File, still_wanted: Callable[[], Awaitable[bool]]) -> None:
+    """Set the file's stop flag once the page cancels; keeping a file may take seconds."""
+    while not file.stop.is_set():
+        await asyncio.sleep(WANTED_POLL_S)
+        if not await still_wanted():
+            file.stop.set()
+
+
 async def _finish(file: _File, still_wanted: Callable[[], Awaitable[bool]]) -> Outcome:
+    watcher: asyncio.Task[None] | None = None
     try:
         if not await still_wanted():
             raise Cancelled
+        # Publishing to a bucket takes seconds per GiB: a Cancel then still stops it.
+        watcher = asyncio.create_task(_stop_when_unwanted(file, still_wanted))
         return await file.finish()
-    except Cancelled:
-        raise
+    except (Cancelled, stores.Cancelled):
+        raise Cancelled from None
     except Rejected as exc:
         return Outcome(name=file.name, stored=False, message=str(exc))
     except Exception:
         logger.exception("storing %r failed", file.name)
         return ingest.server_error(file.name)
     finally:
+        if watcher is not None:
+            watcher.cancel()
         await file.close()
 
 

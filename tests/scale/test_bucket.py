@@ -6,6 +6,8 @@ its own in the bucket (the ``bucket_store`` fixture), emptied afterwards.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import datetime
 import hashlib
@@ -13,7 +15,7 @@ import io
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +24,7 @@ import reflex as rx
 import sqlmodel
 
 from tests import db, samples
-from upload_demo import leases, policy, records, storage
+from upload_demo import chunked, leases, policy, records, storage
 from upload_demo.bucket import BucketStore
 from upload_demo.ingest import Incoming, ingest_batch
 from upload_demo.leases import LeaseLost
@@ -253,3 +255,37 @@ def test_a_long_publish_renews_its_lease(bucket_store: BucketStore, stage: Stage
         (row,) = lease_rows(staged.name)
         assert row.expires_at > nearly_gone + datetime.timedelta(minutes=5)
     assert lease_rows(staged.name) == [], "leaving the block drops it"
+
+
+async def _one_chunk_file(name: str, data: bytes) -> AsyncIterator[rx.UploadChunk]:
+    for offset in range(0, len(data), 1024 * 1024):
+        piece = data[offset : offset + 1024 * 1024]
+        yield rx.UploadChunk(filename=name, offset=offset, content_type="", data=piece)
+
+
+def test_a_cancel_while_a_streamed_file_goes_to_the_bucket_leaves_nothing(
+    bucket_store: BucketStore,
+) -> None:
+    """/large's Cancel that came after the body, while the file is being published."""
+    name = f"late-cancel-{db.tag()}.pdf"
+    data = b"%PDF-1.7\n" + os.urandom(96 * 1024 * 1024)
+    publishing_seen: list[bool] = []
+
+    async def still_wanted() -> bool:
+        # The page cancels once the file's multipart upload is under way.
+        running = bool(await asyncio.to_thread(lambda: list(bucket_store.partial_uploads())))
+        publishing_seen.append(running)
+        return not running
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        outcomes = asyncio.run(
+            chunked.receive(
+                _one_chunk_file(name, data), policy.LARGE, bucket_store, pool, still_wanted
+            )
+        )
+    assert any(publishing_seen), "the cancel came while the file was being published"
+    assert outcomes == []
+    assert db.rows_named(name) == []
+    assert names(bucket_store) == set()
+    assert list(bucket_store.partial_uploads()) == []
+    assert storage.temp_files(bucket_store.staging_dir) == []
