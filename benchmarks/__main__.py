@@ -3,6 +3,7 @@
 python -m benchmarks                 # every benchmark, 7 runs per case
 python -m benchmarks --quick         # 3 runs per case
 python -m benchmarks --repeat 11 --only thumbnail
+python -m benchmarks --only concurrent  # 32 uploads at once, 1 worker and 2
 python -m benchmarks --list
 """
 
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import thumbnail, uploads  # noqa: F401  (register themselves)
+from benchmarks import concurrent, thumbnail, uploads  # noqa: F401  (register themselves)
 from benchmarks.registry import BENCHMARKS, Options, Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -94,7 +95,10 @@ def _machine() -> dict[str, Any]:
 
 def paths(results: list[Result]) -> dict[str, dict[str, Any]]:
     """One entry per upload path: MB/s min/median/max, ratios, RSS growth (None: not measured)."""
-    keys = ("mb_per_s", "anchor", "ratio_to_anchor", "ratio_to_disk", "rss_growth_mib", "errors")
+    keys = (
+        *("mb_per_s", "anchor", "ratio_to_anchor", "ratio_to_disk", "ratios"),
+        *("rss_growth_mib", "errors", "workers"),
+    )
     return {
         r.extra["path"]: {"measured": r.measured, **{k: r.extra.get(k) for k in keys}}
         for r in results

@@ -1,0 +1,175 @@
+"""Rounds of many uploads at once, each case in turn, and one row per case.
+
+Every round sends ``uploads`` files of ``each`` bytes at once to one case, then
+to the next (the cases take turns, as ``time_runs`` does), after one untimed
+warm-up round. Each round opens fresh connections, as that many new users
+would: with several workers the kernel spreads connections over the workers'
+sockets by a hash of their addresses, and a fresh set each round samples that
+spread instead of keeping the first round's. Each upload has a client token of
+its own (Reflex runs one token's events one at a time) and each case its own
+tokens, so no two servers ever share a state. Every stored file's SHA-256 is
+checked against what was sent, outside the timing.
+
+For a case on several workers the row shows what each worker did, read from
+the operating system, not from the app: how many of the round's connections
+each worker's socket accepted (one upload each) and the CPU time each used.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+
+from benchmarks.payload import MiB, Payload, empty, multipart, new_nonce, stored_hashes
+from benchmarks.registry import Result
+from benchmarks.rows import mb_per_s, not_run, path_result
+from benchmarks.servers import peak_rss_growth
+from benchmarks.targets import Target
+
+#: The case every other concurrent case is measured against.
+ANCHOR = "bare form()"
+#: The name the rows carry in the table (the registered benchmark, concurrent.py).
+BENCHMARK = "concurrent"
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One set-up under concurrent uploads: where they go (None: not run, and why)."""
+
+    target: Target | None
+    tokens: tuple[str, ...]
+    #: Other cases (by name) this one's median is divided by, e.g. two workers by one.
+    compared: tuple[str, ...] = ()
+    reason: str = ""
+
+    @classmethod
+    def of(cls, target: Target | None, uploads: int, *compared: str, reason: str = "") -> Case:
+        """A case with ``uploads`` fresh client tokens, one per upload."""
+        tokens = tuple(str(uuid.uuid4()) for _ in range(uploads))
+        return cls(target, tokens, compared, reason)
+
+
+@dataclasses.dataclass
+class _Tally:
+    """What one case's measured rounds gave."""
+
+    seconds: list[float] = dataclasses.field(default_factory=list)
+    rss: list[int] = dataclasses.field(default_factory=list)
+    errors: int = 0
+    cpu: dict[int, float] = dataclasses.field(default_factory=dict)
+    splits: list[list[int]] = dataclasses.field(default_factory=list)
+
+
+def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tally | None) -> None:
+    """One round of ``len(case.tokens)`` uploads at once; recorded in ``tally`` unless warm-up."""
+    uploads = len(case.tokens)
+    bodies = [b"".join(payload.chunks(new_nonce(), each)) for _ in range(uploads)]
+    sent = sorted(hashlib.sha256(b).hexdigest() for b in bodies)
+    limits = httpx.Limits(max_connections=uploads, max_keepalive_connections=uploads)
+
+    def one(index: int) -> bool:
+        name = f"c{index}.pdf"
+        body, headers = multipart(iter([bodies[index]]), each, name)
+        headers["Reflex-Client-Token"] = case.tokens[index]
+        try:
+            target.post(client, body, headers, name)
+        except (httpx.HTTPError, RuntimeError):
+            return False
+        return True
+
+    cpu_before = target.server.cpu_seconds()
+    with (
+        httpx.Client(timeout=600, limits=limits) as client,
+        peak_rss_growth(target.server) as growth,
+    ):
+        with concurrent.futures.ThreadPoolExecutor(uploads) as pool:
+            start = time.perf_counter()
+            ok = list(pool.map(one, range(uploads)))
+            elapsed = time.perf_counter() - start
+        # The round's connections are still open (kept alive): where did each land?
+        split = target.server.connections()
+    cpu_after = target.server.cpu_seconds()
+    stored = stored_hashes(target.directory)
+    empty(target.directory)
+    if tally is None:
+        return
+    tally.seconds.append(elapsed)
+    tally.rss.append(growth[0])
+    tally.errors += ok.count(False) + (0 if stored == sent else 1)
+    tally.splits.append([split[pid] for pid in sorted(split)])
+    for pid, used in cpu_after.items():
+        tally.cpu[pid] = tally.cpu.get(pid, 0.0) + used - cpu_before.get(pid, used)
+
+
+def _workers_note(tally: _Tally) -> str:
+    cpu = "/".join(f"{tally.cpu[pid]:.1f}" for pid in sorted(tally.cpu))
+    rounds = " ".join("+".join(str(n) for n in split) for split in tally.splits)
+    return f"{len(tally.cpu)} workers, CPU {cpu} s, uploads per worker per round {rounds}"
+
+
+def _rounds(cases: dict[str, Case], payload: Payload, runs: int, each: int) -> dict[str, _Tally]:
+    tallies = {name: _Tally() for name, case in cases.items() if case.target is not None}
+    for round_number in range(1 + runs):
+        for name, case in cases.items():
+            if case.target is not None:
+                tally = tallies[name] if round_number else None
+                _round(case, case.target, payload, each, tally)
+    return tallies
+
+
+def concurrent_uploads(
+    payload: Payload, cases: dict[str, Case], runs: int, each: int
+) -> list[Result]:
+    """``runs`` rounds of every case (after a warm-up); one row per case, in ``cases``' order.
+
+    Each row's ratios (to the anchor, and to its ``compared`` cases) divide medians
+    of the same interleaved rounds.
+    """
+    uploads = {len(case.tokens) for case in cases.values()}
+    assert len(uploads) == 1, "every case sends the same number of uploads"
+    count = uploads.pop()
+    tallies = _rounds(cases, payload, runs, each)
+
+    def label(name: str) -> str:
+        return f"{count}× {each // MiB} MiB {name}"
+
+    medians = {label(n): mb_per_s(count * each, t.seconds)["median"] for n, t in tallies.items()}
+    results = []
+    for name, case in cases.items():
+        if name not in tallies:
+            results.append(not_run(label(name), case.reason, BENCHMARK))
+            continue
+        tally = tallies[name]
+        notes = [f"{tally.errors} errors"]
+        if len(tally.cpu) > 1:
+            notes.append(_workers_note(tally))
+        result = path_result(
+            label(name),
+            tally.seconds,
+            count * each,
+            rss=tally.rss,
+            anchor=None if name == ANCHOR else label(ANCHOR),
+            medians=medians,
+            runs_note=", ".join(notes),
+            compared=[label(other) for other in case.compared],
+            benchmark=BENCHMARK,
+        )
+        result.extra["errors"] = tally.errors
+        result.extra["workers"] = [
+            {"cpu_s": tally.cpu[pid], "uploads": [split[i] for split in tally.splits]}
+            for i, pid in enumerate(sorted(tally.cpu))
+        ]
+        results.append(result)
+    return results
+
+
+def all_tokens(cases: dict[str, Case]) -> Iterator[str]:
+    """Every client token the cases send (to forget them in Redis afterwards)."""
+    for case in cases.values():
+        yield from case.tokens
