@@ -20,11 +20,13 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import hashlib
+import statistics
 import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
+import psutil
 
 from benchmarks.payload import MiB, Payload, empty, multipart, new_nonce, stored_hashes
 from benchmarks.registry import Result
@@ -64,6 +66,21 @@ class _Tally:
     errors: int = 0
     cpu: dict[int, float] = dataclasses.field(default_factory=dict)
     splits: list[list[int]] = dataclasses.field(default_factory=list)
+    #: Per round: the machine's busy cores (every process, other people's too) and the
+    #: benchmark client's own, averaged over the round.
+    machine_cores: list[float] = dataclasses.field(default_factory=list)
+    client_cores: list[float] = dataclasses.field(default_factory=list)
+
+
+def _busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy (not idle, not waiting on I/O)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def _own_seconds() -> float:
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tally | None) -> None:
@@ -84,6 +101,7 @@ def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tall
         return True
 
     cpu_before = target.server.cpu_seconds()
+    machine_before, own_before = _busy_seconds(), _own_seconds()
     with (
         httpx.Client(timeout=600, limits=limits) as client,
         peak_rss_growth(target.server) as growth,
@@ -95,6 +113,7 @@ def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tall
         # The round's connections are still open (kept alive): where did each land?
         split = target.server.connections()
     cpu_after = target.server.cpu_seconds()
+    machine, own = _busy_seconds() - machine_before, _own_seconds() - own_before
     stored = stored_hashes(target.directory)
     empty(target.directory)
     if tally is None:
@@ -103,6 +122,8 @@ def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tall
     tally.rss.append(growth[0])
     tally.errors += ok.count(False) + (0 if stored == sent else 1)
     tally.splits.append([split[pid] for pid in sorted(split)])
+    tally.machine_cores.append(machine / elapsed)
+    tally.client_cores.append(own / elapsed)
     for pid, used in cpu_after.items():
         tally.cpu[pid] = tally.cpu.get(pid, 0.0) + used - cpu_before.get(pid, used)
 
@@ -146,7 +167,11 @@ def concurrent_uploads(
             results.append(not_run(label(name), case.reason, BENCHMARK))
             continue
         tally = tallies[name]
-        notes = [f"{tally.errors} errors"]
+        notes = [
+            f"{tally.errors} errors",
+            f"machine {statistics.median(tally.machine_cores):.1f} cores busy "
+            f"(client {statistics.median(tally.client_cores):.1f})",
+        ]
         if len(tally.cpu) > 1:
             notes.append(_workers_note(tally))
         result = path_result(
@@ -161,6 +186,8 @@ def concurrent_uploads(
             benchmark=BENCHMARK,
         )
         result.extra["errors"] = tally.errors
+        result.extra["machine_cores_busy"] = tally.machine_cores
+        result.extra["client_cores_busy"] = tally.client_cores
         result.extra["workers"] = [
             {"cpu_s": tally.cpu[pid], "uploads": [split[i] for split in tally.splits]}
             for i, pid in enumerate(sorted(tally.cpu))

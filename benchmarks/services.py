@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import secrets
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 #: What a reader is told to run when the servers are missing.
 START_COMMAND = "make services"
@@ -30,11 +31,14 @@ class Services:
     redis_url: str
 
 
-def find() -> Services | str:
-    """The running servers of ``make services``, or why they cannot be used (a sentence)."""
-    from tests.services import read_env, running
+def find(env_file: Path | None = None) -> Services | str:
+    """The running servers of ``make services``, or why they cannot be used (a sentence).
 
-    env = read_env()
+    ``env_file``: the file ``make services`` writes (its usual place by default).
+    """
+    from tests.services import ENV_FILE, read_env, running
+
+    env = read_env(env_file or ENV_FILE)
     if not env:
         return f"PostgreSQL and Redis are not running: start them with `{START_COMMAND}`"
     states = running(env)
