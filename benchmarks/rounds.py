@@ -129,9 +129,13 @@ def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tall
 
 
 def _workers_note(tally: _Tally) -> str:
-    cpu = "/".join(f"{tally.cpu[pid]:.1f}" for pid in sorted(tally.cpu))
-    rounds = " ".join("+".join(str(n) for n in split) for split in tally.splits)
-    return f"{len(tally.cpu)} workers, CPU {cpu} s, uploads per worker per round {rounds}"
+    """The server's CPU per round, by worker, and (several workers) each one's uploads."""
+    rounds = len(tally.seconds)
+    cpu = "+".join(f"{tally.cpu[pid] / rounds:.2f}" for pid in sorted(tally.cpu))
+    if len(tally.cpu) == 1:
+        return f"server CPU {cpu} s per round"
+    splits = " ".join("+".join(str(n) for n in split) for split in tally.splits)
+    return f"{len(tally.cpu)} workers: CPU {cpu} s per round, uploads {splits}"
 
 
 def _rounds(cases: dict[str, Case], payload: Payload, runs: int, each: int) -> dict[str, _Tally]:
@@ -172,8 +176,7 @@ def concurrent_uploads(
             f"machine {statistics.median(tally.machine_cores):.1f} cores busy "
             f"(client {statistics.median(tally.client_cores):.1f})",
         ]
-        if len(tally.cpu) > 1:
-            notes.append(_workers_note(tally))
+        notes.append(_workers_note(tally))
         result = path_result(
             label(name),
             tally.seconds,
