@@ -106,20 +106,34 @@ def paths(results: list[Result]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _loads(load: tuple[float, float, float] | None = None) -> str:
+    return " ".join(f"{value:.2f}" for value in (load or os.getloadavg()))
+
+
 def _write(path: Path, document: dict[str, Any]) -> None:
     temp = path.with_suffix(".tmp")
     temp.write_text(json.dumps(document, indent=2) + "\n")
     temp.replace(path)
 
 
-def save(results: list[Result], options: Options, started: datetime.datetime) -> Path:
-    """Write the run to results/run-<UTC time>.json and to latest.json; return the first."""
+def save(
+    results: list[Result],
+    options: Options,
+    started: datetime.datetime,
+    load_before: tuple[float, float, float] | None = None,
+) -> Path:
+    """Write the run to results/run-<UTC time>.json and to latest.json; return the first.
+
+    The load averages before and after go with it: on a shared machine they say how
+    much of each figure is other people's work.
+    """
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"run-{started:%Y%m%dT%H%M%SZ}.json"
     document = {
         "started": started.isoformat(),
         "options": {"repeat": options.repeat, "quick": options.quick},
         "machine": _machine(),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "paths": paths(results),
         "results": [r.as_json() for r in results],
     }
@@ -137,6 +151,7 @@ def main(argv: list[str]) -> int:
         return 0
     options = Options(repeat=args.repeat or (3 if args.quick else 7), quick=args.quick)
     started = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    load_before = os.getloadavg()
     results: list[Result] = []
     for name in args.only or list(BENCHMARKS):
         bench = BENCHMARKS[name]
@@ -144,8 +159,10 @@ def main(argv: list[str]) -> int:
         results.extend(bench.run(options))
     print()
     print(table(results))
+    print(f"\nload average (1, 5, 15 min): {_loads(load_before)} before, {_loads()} after")
     if not args.no_save:
-        print(f"\nsaved {save(results, options, started).relative_to(Path.cwd())}")
+        path = save(results, options, started, load_before)
+        print(f"saved {path.relative_to(Path.cwd())}")
     return 0
 
 

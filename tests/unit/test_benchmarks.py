@@ -60,9 +60,11 @@ def test_table_and_saved_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(runner, "RESULTS_DIR", tmp_path)
     started = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=datetime.UTC)
-    path = runner.save(results, Options(repeat=3, quick=True), started)
+    path = runner.save(results, Options(repeat=3, quick=True), started, (2.0, 1.5, 1.0))
     assert path.name == "run-20261125T100000Z.json"
     saved = json.loads(path.read_text())
+    assert saved["load_average"]["before"] == [2.0, 1.5, 1.0]
+    assert len(saved["load_average"]["after"]) == 3
     assert [r["median_s"] for r in saved["results"]] == [0.011, 0.025]
     assert saved["results"][1]["min_s"] == 0.020
     assert saved["options"] == {"repeat": 3, "quick": True}
