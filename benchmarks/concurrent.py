@@ -2,7 +2,8 @@
 
 Cases, interleaved round by round (rounds.py), each on a server of its own:
 
-- ``bare form()``: the anchor (anchor_apps.py), one Granian worker;
+- ``bare form()``: the anchor (anchor_apps.py), one Granian worker; and the same
+  anchor on two workers, the most a second worker can give on this machine;
 - ``reflex buffered``: the restricted page's handler as deployed today, one worker,
   SQLite, Reflex's disk state manager;
 - the same handler on the PostgreSQL and Redis of ``make services`` (a scratch
@@ -30,6 +31,7 @@ from benchmarks.rounds import ANCHOR, Case, all_tokens, concurrent_uploads
 from benchmarks.servers import serving
 from benchmarks.targets import Target, anchor_ok
 
+ANCHOR_TWO = "bare form(), 2 workers"
 TODAY = "reflex buffered"
 ONE_WORKER = "reflex buffered, Redis + PostgreSQL, 1 worker"
 TWO_WORKERS = "reflex buffered, Redis + PostgreSQL, 2 workers"
@@ -59,6 +61,16 @@ def _server_cases(
     return cases
 
 
+def _anchor(stack: contextlib.ExitStack, folder: Path, workers: int) -> Target:
+    """The bare ``form()`` endpoint on a server of its own, storing into ``folder``."""
+    folder.mkdir()
+    env = {"BENCH_UPLOAD_DIR": str(folder)}
+    server = stack.enter_context(
+        serving("benchmarks.anchor_apps:app", folder.with_suffix(".log"), env, workers)
+    )
+    return Target(server, f"{server.url}/buffered", {}, folder, anchor_ok)
+
+
 def measure(runs: int, uploads: int, each: int, found: services.Services | str) -> list[Result]:
     """``runs`` rounds of ``uploads`` × ``each`` bytes at once on every case.
 
@@ -67,22 +79,14 @@ def measure(runs: int, uploads: int, each: int, found: services.Services | str) 
     """
     scratch = Path(tempfile.mkdtemp(prefix="upload_demo-bench-"))
     try:
-        anchor_dir = scratch / "anchor"
-        anchor_dir.mkdir()
         payload = Payload.create(scratch, each)
         with contextlib.ExitStack() as stack:
-            anchors = stack.enter_context(
-                serving(
-                    "benchmarks.anchor_apps:app",
-                    scratch / "anchors.log",
-                    {"BENCH_UPLOAD_DIR": str(anchor_dir)},
-                )
-            )
+            anchor_one = _anchor(stack, scratch / "anchor-1", workers=1)
+            anchor_two = _anchor(stack, scratch / "anchor-2", workers=2)
             today = stack.enter_context(reflex_app(scratch / "sqlite-1"))
             cases = {
-                ANCHOR: Case.of(
-                    Target(anchors, f"{anchors.url}/buffered", {}, anchor_dir, anchor_ok), uploads
-                ),
+                ANCHOR: Case.of(anchor_one, uploads),
+                ANCHOR_TWO: Case.of(anchor_two, uploads),
                 # Each upload sends its case's own token: the target's is never used.
                 TODAY: Case.of(buffered_target(today, ""), uploads),
             }

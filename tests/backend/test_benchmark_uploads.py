@@ -68,6 +68,7 @@ def test_concurrent_uploads_without_the_servers_report_those_cases_not_run() -> 
     assert _web_tree() == web_before
     assert list(results) == [
         "4× 1 MiB bare form()",
+        "4× 1 MiB bare form(), 2 workers",
         "4× 1 MiB reflex buffered",
         "4× 1 MiB reflex buffered, Redis + PostgreSQL, 1 worker",
         "4× 1 MiB reflex buffered, Redis + PostgreSQL, 2 workers",
@@ -79,7 +80,11 @@ def test_concurrent_uploads_without_the_servers_report_those_cases_not_run() -> 
         assert [w["uploads"] for w in result.extra["workers"]] == [[4]]
         assert result.extra["machine_cores_busy"][0] > 0
     assert results["4× 1 MiB reflex buffered"].extra["anchor"] == "4× 1 MiB bare form()"
-    for case in list(results)[2:]:
+    two = results["4× 1 MiB bare form(), 2 workers"]
+    assert two.extra["errors"] == 0 and two.extra["anchor"] == "4× 1 MiB bare form()"
+    assert len(two.extra["workers"]) == 2
+    assert sum(w["uploads"][0] for w in two.extra["workers"]) == 4
+    for case in list(results)[3:]:
         assert not results[case].measured
         assert results[case].note == f"not run: {reason}"
 
