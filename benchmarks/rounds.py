@@ -2,17 +2,18 @@
 
 Every round sends ``uploads`` files of ``each`` bytes at once to one case, then
 to the next (the cases take turns, as ``time_runs`` does), after one untimed
-warm-up round. Each round opens fresh connections, as that many new users
-would: with several workers the kernel spreads connections over the workers'
-sockets by a hash of their addresses, and a fresh set each round samples that
-spread instead of keeping the first round's. Each upload has a client token of
-its own (Reflex runs one token's events one at a time) and each case its own
-tokens, so no two servers ever share a state. Every stored file's SHA-256 is
-checked against what was sent, outside the timing.
+warm-up round. Each round opens fresh connections from a loopback address of
+its own, as that many new users would: with several workers the kernel spreads
+connections over the workers' sockets by a hash of their addresses, and each
+round samples that spread anew instead of keeping the first round's. Each
+upload has a client token of its own (Reflex runs one token's events one at a
+time) and each case its own tokens, so no two servers ever share a state.
+Every stored file's SHA-256 is checked against what was sent, outside the timing.
 
 For a case on several workers the row shows what each worker did, read from
 the operating system, not from the app: how many of the round's connections
-each worker's socket accepted (one upload each) and the CPU time each used.
+each worker's socket accepted (one upload each, but for the rare connection
+the client reuses once its first upload is done) and the CPU time each used.
 """
 
 from __future__ import annotations
@@ -83,8 +84,13 @@ def _own_seconds() -> float:
     return times.user + times.system
 
 
-def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tally | None) -> None:
-    """One round of ``len(case.tokens)`` uploads at once; recorded in ``tally`` unless warm-up."""
+def _round(
+    case: Case, target: Target, payload: Payload, each: int, source: str, tally: _Tally | None
+) -> None:
+    """One round of ``len(case.tokens)`` uploads at once, from address ``source``.
+
+    Recorded in ``tally``, unless it is the warm-up (None).
+    """
     uploads = len(case.tokens)
     bodies = [b"".join(payload.chunks(new_nonce(), each)) for _ in range(uploads)]
     sent = sorted(hashlib.sha256(b).hexdigest() for b in bodies)
@@ -103,7 +109,9 @@ def _round(case: Case, target: Target, payload: Payload, each: int, tally: _Tall
     cpu_before = target.server.cpu_seconds()
     machine_before, own_before = _busy_seconds(), _own_seconds()
     with (
-        httpx.Client(timeout=600, limits=limits) as client,
+        httpx.Client(
+            timeout=600, transport=httpx.HTTPTransport(limits=limits, local_address=source)
+        ) as client,
         peak_rss_growth(target.server) as growth,
     ):
         with concurrent.futures.ThreadPoolExecutor(uploads) as pool:
@@ -135,16 +143,29 @@ def _workers_note(tally: _Tally) -> str:
     if len(tally.cpu) == 1:
         return f"server CPU {cpu} s per round"
     splits = " ".join("+".join(str(n) for n in split) for split in tally.splits)
-    return f"{len(tally.cpu)} workers: CPU {cpu} s per round, uploads {splits}"
+    return f"{len(tally.cpu)} workers: CPU {cpu} s per round, connections {splits}"
+
+
+def _source_address(round_number: int) -> str:
+    """The loopback address a round's connections come from: another one each round.
+
+    Linux reuses a closed connection's local port at once on loopback
+    (``net.ipv4.tcp_tw_reuse = 2``), so rounds from one address tend to get the same
+    ports, hence the same hashes and the same split over the workers every round (seen:
+    17+15 three times). A new address gives each round a split of its own, so the median
+    over rounds is that of many splits, as new users from other addresses would bring.
+    """
+    return f"127.0.0.{2 + round_number % 250}"
 
 
 def _rounds(cases: dict[str, Case], payload: Payload, runs: int, each: int) -> dict[str, _Tally]:
     tallies = {name: _Tally() for name, case in cases.items() if case.target is not None}
     for round_number in range(1 + runs):
+        source = _source_address(round_number)
         for name, case in cases.items():
             if case.target is not None:
                 tally = tallies[name] if round_number else None
-                _round(case, case.target, payload, each, tally)
+                _round(case, case.target, payload, each, source, tally)
     return tallies
 
 
@@ -192,7 +213,7 @@ def concurrent_uploads(
         result.extra["machine_cores_busy"] = tally.machine_cores
         result.extra["client_cores_busy"] = tally.client_cores
         result.extra["workers"] = [
-            {"cpu_s": tally.cpu[pid], "uploads": [split[i] for split in tally.splits]}
+            {"cpu_s": tally.cpu[pid], "connections": [split[i] for split in tally.splits]}
             for i, pid in enumerate(sorted(tally.cpu))
         ]
         results.append(result)

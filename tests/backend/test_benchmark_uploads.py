@@ -77,13 +77,15 @@ def test_concurrent_uploads_without_the_servers_report_those_cases_not_run() -> 
         result = results[case]
         assert result.benchmark == "concurrent" and result.measured
         assert result.extra["errors"] == 0
-        assert [w["uploads"] for w in result.extra["workers"]] == [[4]]
+        # One connection per upload, unless the client reused one whose upload was done.
+        [(connections,)] = [w["connections"] for w in result.extra["workers"]]
+        assert 0 < connections <= 4
         assert result.extra["machine_cores_busy"][0] > 0
     assert results["4× 1 MiB reflex buffered"].extra["anchor"] == "4× 1 MiB bare form()"
     two = results["4× 1 MiB bare form(), 2 workers"]
     assert two.extra["errors"] == 0 and two.extra["anchor"] == "4× 1 MiB bare form()"
     assert len(two.extra["workers"]) == 2
-    assert sum(w["uploads"][0] for w in two.extra["workers"]) == 4
+    assert 0 < sum(w["connections"][0] for w in two.extra["workers"]) <= 4
     for case in list(results)[3:]:
         assert not results[case].measured
         assert results[case].note == f"not run: {reason}"

@@ -40,12 +40,14 @@ def test_two_workers_both_take_uploads_and_nothing_is_left_behind() -> None:
     two = results["16× 1 MiB reflex buffered, Redis + PostgreSQL, 2 workers"]
     for result in results.values():
         assert result.measured and result.extra["errors"] == 0, result.note
-    assert [w["uploads"] for w in one.extra["workers"]] == [[16]]
+    # One connection per upload, unless the client reused one whose upload was done.
+    [(connections,)] = [w["connections"] for w in one.extra["workers"]]
+    assert 0 < connections <= 16
     workers = two.extra["workers"]
     assert len(workers) == 2
-    assert sum(w["uploads"][0] for w in workers) == 16
-    # All 16 connections on one worker has a chance of 2 in 2**16 with a fair hash.
-    assert all(w["uploads"][0] > 0 and w["cpu_s"] > 0 for w in workers), workers
+    assert sum(w["connections"][0] for w in workers) <= 16
+    # All (up to) 16 connections on one worker: a chance of 2 in 2**16 with a fair hash.
+    assert all(w["connections"][0] > 0 and w["cpu_s"] > 0 for w in workers), workers
     assert set(two.extra["ratios"]) == {
         "16× 1 MiB reflex buffered, Redis + PostgreSQL, 1 worker",
         "16× 1 MiB reflex buffered",
