@@ -137,7 +137,7 @@ def _round(
 
 
 def _workers_note(tally: _Tally) -> str:
-    """The server's CPU per round, by worker, and (several workers) each one's uploads."""
+    """The server's CPU per round, by worker, and (several workers) each one's connections."""
     rounds = len(tally.seconds)
     cpu = "+".join(f"{tally.cpu[pid] / rounds:.2f}" for pid in sorted(tally.cpu))
     if len(tally.cpu) == 1:
@@ -196,8 +196,8 @@ def concurrent_uploads(
             f"{tally.errors} errors",
             f"machine {statistics.median(tally.machine_cores):.1f} cores busy "
             f"(client {statistics.median(tally.client_cores):.1f})",
+            _workers_note(tally),
         ]
-        notes.append(_workers_note(tally))
         result = path_result(
             label(name),
             tally.seconds,

@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: (see the toolchain notes); applied to every server alike.
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "4194304", "MALLOC_TRIM_THRESHOLD_": "67108864"}
 
-#: Settings a server never inherits from the benchmark's own environment (``make
-#: test-scale`` exports the first two): each case names its database and state manager.
+#: Settings a server never inherits from the benchmark's own environment (a test
+#: session under ``make test-scale`` has the first two): each case names its own.
 NOT_INHERITED = (
     "REFLEX_REDIS_URL",
     "REFLEX_DB_URL",
