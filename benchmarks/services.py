@@ -21,6 +21,8 @@ from pathlib import Path
 
 #: What a reader is told to run when the servers are missing.
 START_COMMAND = "make services"
+#: How the benchmark's scratch databases begin (other people's test databases do not).
+DATABASE_PREFIX = "upload_demo_concurrent_"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +59,7 @@ def scratch_database(server_url: str) -> Iterator[str]:
     import sqlalchemy
 
     url = sqlalchemy.engine.make_url(server_url)
-    name = f"upload_demo_bench_{secrets.token_hex(6)}"
+    name = f"{DATABASE_PREFIX}{secrets.token_hex(6)}"
     engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:

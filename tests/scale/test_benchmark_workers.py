@@ -26,8 +26,9 @@ def _bench_databases(server_url: str) -> set[str]:
     engine = sqlalchemy.create_engine(server_url)
     try:
         with engine.connect() as connection:
-            query = "SELECT datname FROM pg_database WHERE datname LIKE 'upload_demo_bench_%'"
-            return {row[0] for row in connection.execute(sqlalchemy.text(query))}
+            query = sqlalchemy.text("SELECT datname FROM pg_database WHERE datname LIKE :prefix")
+            rows = connection.execute(query, {"prefix": f"{services.DATABASE_PREFIX}%"})
+            return {row[0] for row in rows}
     finally:
         engine.dispose()
 
