@@ -19,9 +19,13 @@ them itself).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import shutil
 import tempfile
 from pathlib import Path
+
+import sqlalchemy.engine
 
 from benchmarks import services
 from benchmarks.app_servers import buffered_target, reflex_app
@@ -56,8 +60,12 @@ def _server_cases(
         app = stack.enter_context(
             reflex_app(folder, db_url=db_url, redis_url=found.redis_url, workers=workers)
         )
-        case = cases[name]
-        cases[name] = Case(buffered_target(app, case.tokens[0]), case.tokens, case.compared)
+        database = sqlalchemy.engine.make_url(db_url).database or ""
+        cases[name] = dataclasses.replace(
+            cases[name],
+            target=buffered_target(app, ""),
+            services_cpu=functools.partial(found.cpu_seconds, database),
+        )
     return cases
 
 

@@ -24,7 +24,7 @@ import hashlib
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import psutil
@@ -50,6 +50,8 @@ class Case:
     #: Other cases (by name) this one's median is divided by, e.g. two workers by one.
     compared: tuple[str, ...] = ()
     reason: str = ""
+    #: CPU seconds so far of the servers the app uses (PostgreSQL, Redis), if any.
+    services_cpu: Callable[[], float] | None = None
 
     @classmethod
     def of(cls, target: Target | None, uploads: int, *compared: str, reason: str = "") -> Case:
@@ -71,6 +73,7 @@ class _Tally:
     #: benchmark client's own, averaged over the round.
     machine_cores: list[float] = dataclasses.field(default_factory=list)
     client_cores: list[float] = dataclasses.field(default_factory=list)
+    services_cpu: list[float] = dataclasses.field(default_factory=list)
 
 
 def _busy_seconds() -> float:
@@ -106,7 +109,8 @@ def _round(
             return False
         return True
 
-    cpu_before = target.server.cpu_seconds()
+    services_cpu = case.services_cpu or (lambda: 0.0)
+    cpu_before, services_before = target.server.cpu_seconds(), services_cpu()
     machine_before, own_before = _busy_seconds(), _own_seconds()
     with (
         httpx.Client(
@@ -120,7 +124,7 @@ def _round(
             elapsed = time.perf_counter() - start
         # The round's connections are still open (kept alive): where did each land?
         split = target.server.connections()
-    cpu_after = target.server.cpu_seconds()
+    cpu_after, services_after = target.server.cpu_seconds(), services_cpu()
     machine, own = _busy_seconds() - machine_before, _own_seconds() - own_before
     stored = stored_hashes(target.directory)
     empty(target.directory)
@@ -132,6 +136,7 @@ def _round(
     tally.splits.append([split[pid] for pid in sorted(split)])
     tally.machine_cores.append(machine / elapsed)
     tally.client_cores.append(own / elapsed)
+    tally.services_cpu.append(services_after - services_before)
     for pid, used in cpu_after.items():
         tally.cpu[pid] = tally.cpu.get(pid, 0.0) + used - cpu_before.get(pid, used)
 
@@ -198,6 +203,10 @@ def concurrent_uploads(
             f"(client {statistics.median(tally.client_cores):.1f})",
             _workers_note(tally),
         ]
+        if case.services_cpu is not None:
+            notes.append(
+                f"PostgreSQL + Redis CPU {statistics.mean(tally.services_cpu):.2f} s per round"
+            )
         result = path_result(
             label(name),
             tally.seconds,
@@ -212,6 +221,8 @@ def concurrent_uploads(
         result.extra["errors"] = tally.errors
         result.extra["machine_cores_busy"] = tally.machine_cores
         result.extra["client_cores_busy"] = tally.client_cores
+        if case.services_cpu is not None:
+            result.extra["services_cpu_s"] = tally.services_cpu
         result.extra["workers"] = [
             {"cpu_s": tally.cpu[pid], "connections": [split[i] for split in tally.splits]}
             for i, pid in enumerate(sorted(tally.cpu))

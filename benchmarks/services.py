@@ -19,6 +19,8 @@ import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import psutil
+
 #: What a reader is told to run when the servers are missing.
 START_COMMAND = "make services"
 #: How the benchmark's scratch databases begin (other people's test databases do not).
@@ -27,10 +29,29 @@ DATABASE_PREFIX = "upload_demo_concurrent_"
 
 @dataclasses.dataclass(frozen=True)
 class Services:
-    """Where the running servers are: a PostgreSQL server URL and a Redis URL."""
+    """Where the running servers are: a PostgreSQL server URL, a Redis URL, Redis's pid."""
 
     pg_url: str
     redis_url: str
+    redis_pid: int
+
+    def cpu_seconds(self, database: str) -> float:
+        """CPU time so far of Redis and of the PostgreSQL backends serving ``database``.
+
+        The work the servers do for one case, which the app's workers' CPU leaves out.
+        PostgreSQL runs a process per connection and names its database in the process
+        title; Redis is one process, shared (others' use of it counts too, little).
+        """
+        total = 0.0
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            title = " ".join(process.info["cmdline"] or [])
+            if process.info["pid"] == self.redis_pid or (
+                title.startswith("postgres:") and f" {database} " in f"{title} "
+            ):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    times = process.cpu_times()
+                    total += times.user + times.system
+        return total
 
 
 def find(env_file: Path | None = None) -> Services | str:
@@ -47,7 +68,11 @@ def find(env_file: Path | None = None) -> Services | str:
     down = [program for program in ("postgres", "redis-server") if not states[program]]
     if down:
         return f"{' and '.join(down)} not running: start them with `{START_COMMAND}`"
-    return Services(env["UPLOAD_DEMO_TEST_PG_URL"], env["UPLOAD_DEMO_TEST_REDIS_URL"])
+    return Services(
+        env["UPLOAD_DEMO_TEST_PG_URL"],
+        env["UPLOAD_DEMO_TEST_REDIS_URL"],
+        int(env["UPLOAD_DEMO_SERVICES_REDIS_PID"]),
+    )
 
 
 @contextlib.contextmanager
