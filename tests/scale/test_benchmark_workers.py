@@ -53,6 +53,10 @@ def test_two_workers_both_take_uploads_and_nothing_is_left_behind() -> None:
         "16× 1 MiB reflex buffered, Redis + PostgreSQL, 1 worker",
         "16× 1 MiB reflex buffered",
     }
+    for result in (one, two):
+        [seconds] = result.extra["services_cpu_s"]
+        assert seconds >= 0
+    assert "services_cpu_s" not in results["16× 1 MiB reflex buffered"].extra
     assert _bench_databases(found.pg_url) == databases_before
 
 
