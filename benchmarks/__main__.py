@@ -3,6 +3,7 @@
 python -m benchmarks                 # every benchmark, 7 runs per case
 python -m benchmarks --quick         # 3 runs per case
 python -m benchmarks --repeat 11 --only thumbnail
+python -m benchmarks --only concurrent  # 32 uploads at once, 1 worker and 2
 python -m benchmarks --list
 """
 
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import thumbnail, uploads  # noqa: F401  (register themselves)
+from benchmarks import concurrent, thumbnail, uploads  # noqa: F401  (register themselves)
 from benchmarks.registry import BENCHMARKS, Options, Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -94,12 +95,19 @@ def _machine() -> dict[str, Any]:
 
 def paths(results: list[Result]) -> dict[str, dict[str, Any]]:
     """One entry per upload path: MB/s min/median/max, ratios, RSS growth (None: not measured)."""
-    keys = ("mb_per_s", "anchor", "ratio_to_anchor", "ratio_to_disk", "rss_growth_mib", "errors")
+    keys = (
+        *("mb_per_s", "anchor", "ratio_to_anchor", "ratio_to_disk", "ratios"),
+        *("rss_growth_mib", "errors", "workers"),
+    )
     return {
         r.extra["path"]: {"measured": r.measured, **{k: r.extra.get(k) for k in keys}}
         for r in results
         if "path" in r.extra
     }
+
+
+def _loads(load: tuple[float, float, float] | None = None) -> str:
+    return " ".join(f"{value:.2f}" for value in (load or os.getloadavg()))
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
@@ -108,14 +116,24 @@ def _write(path: Path, document: dict[str, Any]) -> None:
     temp.replace(path)
 
 
-def save(results: list[Result], options: Options, started: datetime.datetime) -> Path:
-    """Write the run to results/run-<UTC time>.json and to latest.json; return the first."""
+def save(
+    results: list[Result],
+    options: Options,
+    started: datetime.datetime,
+    load_before: tuple[float, float, float] | None = None,
+) -> Path:
+    """Write the run to results/run-<UTC time>.json and to latest.json; return the first.
+
+    The load averages before and after go with it: on a shared machine they say how
+    much of each figure is other people's work.
+    """
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"run-{started:%Y%m%dT%H%M%SZ}.json"
     document = {
         "started": started.isoformat(),
         "options": {"repeat": options.repeat, "quick": options.quick},
         "machine": _machine(),
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "paths": paths(results),
         "results": [r.as_json() for r in results],
     }
@@ -133,6 +151,7 @@ def main(argv: list[str]) -> int:
         return 0
     options = Options(repeat=args.repeat or (3 if args.quick else 7), quick=args.quick)
     started = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    load_before = os.getloadavg()
     results: list[Result] = []
     for name in args.only or list(BENCHMARKS):
         bench = BENCHMARKS[name]
@@ -140,8 +159,10 @@ def main(argv: list[str]) -> int:
         results.extend(bench.run(options))
     print()
     print(table(results))
+    print(f"\nload average (1, 5, 15 min): {_loads(load_before)} before, {_loads()} after")
     if not args.no_save:
-        print(f"\nsaved {save(results, options, started).relative_to(Path.cwd())}")
+        path = save(results, options, started, load_before)
+        print(f"saved {path.relative_to(Path.cwd())}")
     return 0
 
 

@@ -1,8 +1,13 @@
 """An ASGI app in a server process of its own, and the peak of its resident memory.
 
 Every upload path is served by the server ``reflex run --env prod`` uses in
-Reflex 0.10.1 when gunicorn is absent (as here): Granian, one worker, so the
-anchors and the app get the same server, the same client and the same disk.
+Reflex 0.10.1 when gunicorn is absent (as here): Granian, one worker unless a
+case asks for more, so the anchors and the app get the same server, the same
+client and the same disk. With several workers, Granian on Linux has each
+worker bind its own listening socket on the port (``SO_REUSEPORT``; ``ss -ltnp``
+shows one LISTEN line per worker pid): the kernel hands each new connection to
+one of them by a hash of its addresses, so a connection, and every request on
+it, stays with one worker.
 """
 
 from __future__ import annotations
@@ -26,6 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 #: (see the toolchain notes); applied to every server alike.
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "4194304", "MALLOC_TRIM_THRESHOLD_": "67108864"}
 
+#: Settings a server never inherits from the benchmark's own environment (a test
+#: session under ``make test-scale`` has the first two): each case names its own.
+NOT_INHERITED = (
+    "REFLEX_REDIS_URL",
+    "REFLEX_DB_URL",
+    "REFLEX_ASYNC_DB_URL",
+    "REFLEX_STATE_MANAGER_MODE",
+)
+
+
+def environment(env: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without :data:`NOT_INHERITED`, then ``env`` on top."""
+    inherited = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    return {**inherited, **MALLOC_ENV, **env}
+
 
 def free_port() -> int:
     """A port nothing listens on right now."""
@@ -35,21 +55,24 @@ def free_port() -> int:
 
 
 class Server:
-    """``granian --factory target`` on a free port, its output in ``log_path``."""
+    """``granian --factory target``, ``workers`` workers, on a free port; output in ``log_path``."""
 
-    def __init__(self, target: str, log_path: Path, env: Mapping[str, str]) -> None:
+    def __init__(
+        self, target: str, log_path: Path, env: Mapping[str, str], workers: int = 1
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.workers = workers
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [
                     *(sys.executable, "-m", "granian", "--interface", "asgi", "--factory"),
-                    *("--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"),
-                    *("--log-level", "warning", target),
+                    *("--host", "127.0.0.1", "--port", str(self.port)),
+                    *("--workers", str(workers), "--log-level", "warning", target),
                 ],
                 cwd=ROOT,
-                env={**os.environ, **MALLOC_ENV, **env},
+                env=environment(env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -65,6 +88,65 @@ class Server:
                     return
             time.sleep(0.1)
         raise RuntimeError(f"the server did not answer {path}:\n{self.log_path.read_text()}")
+
+    def wait_workers(self, timeout: float = 90) -> None:
+        """Until each of the ``workers`` workers listens on the port.
+
+        One worker answering ``/ping`` says nothing of the others. A Granian worker
+        binds its socket only after it has imported the app and run its start-up, so
+        a listening socket per worker means every one of them takes connections.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{self.log_path.read_text()}")
+            if len(self.listening()) >= self.workers:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"not every worker listens:\n{self.log_path.read_text()}")
+
+    def listening(self) -> list[int]:
+        """The workers that hold a listening socket on the server's port."""
+        pids = []
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                sockets = psutil.Process(pid).net_connections(kind="tcp")
+                if any(
+                    c.status == psutil.CONN_LISTEN and c.laddr.port == self.port for c in sockets
+                ):
+                    pids.append(pid)
+        return pids
+
+    def worker_pids(self) -> list[int]:
+        """The pids of Granian's worker processes (its supervisor's children), sorted."""
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return sorted(p.pid for p in psutil.Process(self.process.pid).children())
+        return []
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """CPU time (user + system) each worker has used so far, by pid."""
+        seconds: dict[int, float] = {}
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = psutil.Process(pid).cpu_times()
+                seconds[pid] = times.user + times.system
+        return seconds
+
+    def connections(self) -> dict[int, int]:
+        """Established client connections each worker holds on the server's port, by pid.
+
+        How the kernel spread the connections open right now: counted from each
+        worker's own sockets, nothing in the app is involved.
+        """
+        counts: dict[int, int] = {}
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                counts[pid] = sum(
+                    1
+                    for c in psutil.Process(pid).net_connections(kind="tcp")
+                    if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == self.port
+                )
+        return counts
 
     def rss(self) -> int:
         """Resident bytes of the server and its workers together."""
@@ -89,11 +171,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(target: str, log_path: Path, env: Mapping[str, str]) -> Iterator[Server]:
-    """A started, answering server, stopped on the way out."""
-    server = Server(target, log_path, env)
+def serving(
+    target: str, log_path: Path, env: Mapping[str, str], workers: int = 1
+) -> Iterator[Server]:
+    """A started server whose every worker answers, stopped on the way out."""
+    server = Server(target, log_path, env, workers)
     try:
         server.wait_ready()
+        server.wait_workers()
         yield server
     finally:
         server.stop()
