@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import concurrent, thumbnail, uploads  # noqa: F401  (register themselves)
+from benchmarks import bucket, concurrent, thumbnail, uploads  # noqa: F401  (register themselves)
 from benchmarks.registry import BENCHMARKS, Options, Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from benchmarks.servers import ROOT, Server, environment, serving
@@ -64,16 +64,22 @@ def migrate(env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def reflex_app(
-    folder: Path, *, db_url: str | None = None, redis_url: str | None = None, workers: int = 1
+    folder: Path,
+    *,
+    db_url: str | None = None,
+    redis_url: str | None = None,
+    workers: int = 1,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[AppServer]:
     """The benchmark app (``reflex_app.py``) served from ``folder``, migrated, then stopped.
 
-    Without ``db_url`` the database is ``folder/bench.db`` (SQLite).
+    Without ``db_url`` the database is ``folder/bench.db`` (SQLite). ``settings`` are
+    added to the server's environment (say, a bucket to store in).
     """
     folder.mkdir(parents=True)
     (folder / "uploaded_files").mkdir()
     sqlite = None if db_url else folder / "bench.db"
-    env = app_env(folder, db_url or f"sqlite:///{sqlite}", redis_url)
+    env = {**app_env(folder, db_url or f"sqlite:///{sqlite}", redis_url), **(settings or {})}
     migrate(env)
     with serving("benchmarks.reflex_app:app", folder / "reflex.log", env, workers) as server:
         yield AppServer(server, folder / "uploaded_files", sqlite)
