@@ -2,7 +2,7 @@
 
 ``scan`` lists files without a record, records without their file (or
 without their preview), and temporary files a crash left behind; in a
-bucket also unfinished multipart uploads and expired leases (stores.py);
+bucket also unfinished multipart uploads and expired leases (leases.py);
 ``repair`` removes the stray files, aborts the abandoned uploads, deletes the
 records whose file is gone and clears a missing preview. The command around
 them is maintenance.py; the app calls ``remove_leftover_temp_files`` when it

@@ -23,7 +23,6 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
-import reflex as rx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
@@ -33,6 +32,7 @@ from upload_demo import records, stores
 from upload_demo.bucket import STORED_NAME, BucketStore
 from upload_demo.models import StoredFile
 from upload_demo.reflex_internals import backend_route
+from upload_demo.stores import LocalStore
 
 #: The routes, under the backend path like Reflex's own ``/_upload``.
 PATH = "/download/{file_id:int}"
@@ -68,11 +68,11 @@ def content_disposition(name: str, default: str) -> str:
     )
 
 
-def _located(file_id: int) -> tuple[StoredFile, Path] | None:
+def _located(file_id: int, store: LocalStore) -> tuple[StoredFile, Path] | None:
     record = records.get(file_id)
     if record is None:
         return None
-    path = rx.get_upload_dir() / record.stored_name
+    path = store.directory / record.stored_name
     return (record, path) if path.is_file() else None
 
 
@@ -82,10 +82,8 @@ def _redirect(url: str) -> Response:
     )
 
 
-def _presigned_download(file_id: int) -> str | None:
+def _presigned_download(file_id: int, store: BucketStore) -> str | None:
     """A presigned URL answering with the record's type and original name; None if gone."""
-    store = stores.configured()
-    assert isinstance(store, BucketStore)
     record = records.get(file_id)
     if record is None or not store.exists(record.stored_name):
         return None
@@ -100,10 +98,12 @@ def _presigned_download(file_id: int) -> str | None:
 async def download(request: Request) -> Response:
     """Stream the file with its original name, or 404 for an unknown id or a missing file."""
     file_id = request.path_params["file_id"]
-    if stores.in_bucket():
-        url = await asyncio.to_thread(_presigned_download, file_id)
+    store = stores.configured()
+    if isinstance(store, BucketStore):
+        url = await asyncio.to_thread(_presigned_download, file_id, store)
         return _redirect(url) if url else _not_found()
-    found = await asyncio.to_thread(_located, file_id)
+    assert isinstance(store, LocalStore)
+    found = await asyncio.to_thread(_located, file_id, store)
     if found is None:
         return _not_found()
     record, path = found
