@@ -43,19 +43,21 @@ S3_VARIABLES = (
 )
 
 
-def bucket_settings() -> tuple[dict[str, str], dict[str, str]] | str:
+def bucket_settings(env_file: Path | None = None) -> tuple[dict[str, str], dict[str, str]] | str:
     """A bucket-backed server's settings (a fresh prefix), and the services' env.
 
-    A sentence saying why not when the services do not run.
+    A sentence saying why not when the services do not run. ``env_file``: the file
+    ``make services`` writes (its usual place by default).
     """
     from tests.services import ENV_FILE, read_env, running
 
-    env = read_env(ENV_FILE)
+    env = read_env(env_file or ENV_FILE)
     if not env or not all(running(env).values()):
         return "the S3 server is not running: start it with `make services`"
     missing = [key for key in S3_VARIABLES if key not in env]
     if missing:
-        return f"{ENV_FILE} lacks {', '.join(missing)}: restart with `make services-stop services`"
+        lacking = ", ".join(missing)
+        return f"{env_file or ENV_FILE} lacks {lacking}: restart with `make services-stop services`"
     url = f"s3://{env['UPLOAD_DEMO_TEST_S3_BUCKET']}/bench-{secrets.token_hex(6)}"
     return {**{key: env[key] for key in S3_VARIABLES}, "UPLOAD_DEMO_STORAGE": url}, env
 
@@ -68,9 +70,9 @@ def _target(app: AppServer, token: str) -> Target:
     )
 
 
-def measure(size: int, runs: int) -> list[Result]:
+def measure(size: int, runs: int, env_file: Path | None = None) -> list[Result]:
     """Each store ``runs`` times (interleaved) with the same ``size``-byte payload."""
-    found = bucket_settings()
+    found = bucket_settings(env_file)
     if isinstance(found, str):
         return [not_run(LOCAL, found, NAME), not_run(BUCKET, found, NAME)]
     settings, services_env = found

@@ -220,3 +220,13 @@ def test_every_upload_of_every_case_has_its_own_token() -> None:
     cases = {name: rounds.Case.of(None, 32, reason="not here") for name in ("a", "b")}
     tokens = list(rounds.all_tokens(cases))
     assert len(tokens) == 64 and len(set(tokens)) == 64
+
+
+def test_the_bucket_rows_are_not_run_without_the_s3_server(tmp_path: Path) -> None:
+    from benchmarks import bucket
+
+    reason = bucket.bucket_settings(tmp_path / "env")
+    assert reason == "the S3 server is not running: start it with `make services`"
+    rows = bucket.measure(1024, runs=1, env_file=tmp_path / "env")
+    assert [(r.case, r.measured) for r in rows] == [(bucket.LOCAL, False), (bucket.BUCKET, False)]
+    assert all(r.note == f"not run: {reason}" for r in rows)
