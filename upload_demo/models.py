@@ -56,7 +56,12 @@ def _fold_inserted_name(context: Any) -> str:
 
 #: The library's sort keys (columns of StoredFile) and its equality filters.
 SORT_COLUMNS = ("created_at", "size", "name_key")
-FILTER_PREFIXES: tuple[tuple[str, ...], ...] = ((), ("kind",), ("source_page",), ("kind", "source_page"))
+FILTER_PREFIXES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("kind",),
+    ("source_page",),
+    ("kind", "source_page"),
+)
 
 
 def index_name(prefix: tuple[str, ...], column: str) -> str:
@@ -119,8 +124,6 @@ class FileTotal(sqlmodel.SQLModel, table=True):
     maintenance repair, a bulk delete) keeps it right. A (kind, page) pair
     with no file left has no row, so its rows are the library's facets too.
     """
-
-    __tablename__ = "file_totals"
 
     kind: str = sqlmodel.Field(primary_key=True)
     source_page: str = sqlmodel.Field(primary_key=True)

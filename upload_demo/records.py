@@ -2,7 +2,7 @@
 
 Every query of the app but the library's pages (upload_demo/library.py) is
 here: the commit that owns a stored file, repeats of stored bytes, the pages'
-newest files, the totals and facets (read from ``file_totals``, which triggers
+newest files, the totals and facets (read from ``filetotal``, which triggers
 keep, so no page view counts every row), and delete.
 """
 

@@ -1,4 +1,4 @@
-"""keyset indexes for every (filter, sort), and file_totals kept by triggers
+"""keyset indexes for every (filter, sort), and filetotal kept by triggers
 
 Revision ID: e7f3a9c1b2d4
 Revises: d2a6f0c4e8b1
@@ -6,7 +6,7 @@ Create Date: 2026-12-01 11:30:00
 
 The library pages by keyset (upload_demo/library.py): each (filter, sort) pair gets an
 index ending in id, so a page is one range of one index. Totals (count, bytes per kind
-and page) were a COUNT + SUM of every row on every view; ``file_totals`` keeps them,
+and page) were a COUNT + SUM of every row on every view; ``filetotal`` keeps them,
 written by triggers in the transaction of each row change, so every writer (workers,
 the maintenance repair, bulk statements) keeps them right without knowing about them.
 
@@ -46,26 +46,26 @@ _OLD_INDEXES = {
 
 _SQLITE_TRIGGERS = [
     """CREATE TRIGGER file_totals_insert AFTER INSERT ON storedfile BEGIN
-  INSERT INTO file_totals (kind, source_page, files, bytes)
+  INSERT INTO filetotal (kind, source_page, files, bytes)
   VALUES (NEW.kind, NEW.source_page, 1, NEW.size)
   ON CONFLICT (kind, source_page)
   DO UPDATE SET files = files + 1, bytes = bytes + excluded.bytes;
 END""",
     """CREATE TRIGGER file_totals_delete AFTER DELETE ON storedfile BEGIN
-  UPDATE file_totals SET files = files - 1, bytes = bytes - OLD.size
+  UPDATE filetotal SET files = files - 1, bytes = bytes - OLD.size
   WHERE kind = OLD.kind AND source_page = OLD.source_page;
-  DELETE FROM file_totals
+  DELETE FROM filetotal
   WHERE kind = OLD.kind AND source_page = OLD.source_page AND files <= 0;
 END""",
     """CREATE TRIGGER file_totals_update AFTER UPDATE OF kind, source_page, size ON storedfile
 WHEN OLD.kind IS NOT NEW.kind OR OLD.source_page IS NOT NEW.source_page
   OR OLD.size IS NOT NEW.size
 BEGIN
-  UPDATE file_totals SET files = files - 1, bytes = bytes - OLD.size
+  UPDATE filetotal SET files = files - 1, bytes = bytes - OLD.size
   WHERE kind = OLD.kind AND source_page = OLD.source_page;
-  DELETE FROM file_totals
+  DELETE FROM filetotal
   WHERE kind = OLD.kind AND source_page = OLD.source_page AND files <= 0;
-  INSERT INTO file_totals (kind, source_page, files, bytes)
+  INSERT INTO filetotal (kind, source_page, files, bytes)
   VALUES (NEW.kind, NEW.source_page, 1, NEW.size)
   ON CONFLICT (kind, source_page)
   DO UPDATE SET files = files + 1, bytes = bytes + excluded.bytes;
@@ -77,28 +77,28 @@ END""",
 _PG_FUNCTION = """CREATE FUNCTION file_totals_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('DELETE', 'UPDATE') THEN
-    PERFORM 1 FROM file_totals t
+    PERFORM 1 FROM filetotal t
       WHERE (t.kind, t.source_page) IN (SELECT kind, source_page FROM old_rows)
       ORDER BY t.kind, t.source_page FOR UPDATE;
-    UPDATE file_totals t SET files = t.files - o.files, bytes = t.bytes - o.bytes
+    UPDATE filetotal t SET files = t.files - o.files, bytes = t.bytes - o.bytes
       FROM (SELECT kind, source_page, count(*) AS files, sum(size) AS bytes
             FROM old_rows GROUP BY kind, source_page) o
       WHERE t.kind = o.kind AND t.source_page = o.source_page;
-    DELETE FROM file_totals WHERE files <= 0;
+    DELETE FROM filetotal WHERE files <= 0;
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO file_totals (kind, source_page, files, bytes)
+    INSERT INTO filetotal (kind, source_page, files, bytes)
       SELECT kind, source_page, count(*), sum(size) FROM new_rows
       GROUP BY kind, source_page ORDER BY kind, source_page
       ON CONFLICT (kind, source_page) DO UPDATE
-      SET files = file_totals.files + EXCLUDED.files,
-          bytes = file_totals.bytes + EXCLUDED.bytes;
+      SET files = filetotal.files + EXCLUDED.files,
+          bytes = filetotal.bytes + EXCLUDED.bytes;
   END IF;
   RETURN NULL;
 END $$"""
 
 _PG_TRUNCATE_FUNCTION = """CREATE FUNCTION file_totals_truncate() RETURNS trigger
-LANGUAGE plpgsql AS $$ BEGIN DELETE FROM file_totals; RETURN NULL; END $$"""
+LANGUAGE plpgsql AS $$ BEGIN DELETE FROM filetotal; RETURN NULL; END $$"""
 
 _PG_TRIGGERS = [
     "CREATE TRIGGER file_totals_insert AFTER INSERT ON storedfile "
@@ -112,7 +112,7 @@ _PG_TRIGGERS = [
     "FOR EACH STATEMENT EXECUTE FUNCTION file_totals_truncate()",
 ]
 
-_BACKFILL = """INSERT INTO file_totals (kind, source_page, files, bytes)
+_BACKFILL = """INSERT INTO filetotal (kind, source_page, files, bytes)
 SELECT kind, source_page, count(*), sum(size) FROM storedfile GROUP BY kind, source_page"""
 
 
@@ -121,7 +121,7 @@ def _index_name(prefix: tuple[str, ...], column: str) -> str:
 
 
 def upgrade() -> None:
-    """The twelve keyset indexes instead of five single-column ones; file_totals, filled."""
+    """The twelve keyset indexes instead of five single-column ones; filetotal, filled."""
     for name in _OLD_INDEXES:
         op.drop_index(op.f(name), table_name="storedfile")
     for prefix in _PREFIXES:
@@ -130,7 +130,7 @@ def upgrade() -> None:
                 op.f(_index_name(prefix, column)), "storedfile", [*prefix, column, "id"]
             )
     op.create_table(
-        "file_totals",
+        "filetotal",
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("source_page", sa.String(), nullable=False),
         sa.Column("files", sa.BigInteger(), nullable=False),
@@ -155,7 +155,7 @@ def downgrade() -> None:
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER file_totals_{trigger}")
-    op.drop_table("file_totals")
+    op.drop_table("filetotal")
     for prefix in _PREFIXES:
         for column in _SORT_COLUMNS:
             op.drop_index(op.f(_index_name(prefix, column)), table_name="storedfile")
