@@ -23,10 +23,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from tests import db, migrations, samples
-from upload_demo import policy, records
+from upload_demo import library, policy
 from upload_demo.ingest import Incoming, Outcome, ingest_batch
+from upload_demo.library import LibraryFilter
 from upload_demo.models import StoredFile
-from upload_demo.records import LibraryFilter
 
 
 def _tables_and_indexes(url: str) -> tuple[set[str], set[str], str | None]:
@@ -61,9 +61,9 @@ def test_reflex_db_migrate_from_an_empty_database_prints_no_warning(empty_databa
     migrations.assert_reflex_migrate_is_quiet(empty_database)
     head = ScriptDirectory.from_config(migrations.alembic_config(empty_database)).get_current_head()
     tables, indexes, version = _tables_and_indexes(empty_database)
-    assert {"storedfile", "alembic_version"} <= tables
     assert version == head
-    assert {"ix_storedfile_name_key", "ix_storedfile_size", "uq_storedfile_sha256"} <= indexes
+    assert {"storedfile", "filetotal", "alembic_version"} <= tables
+    assert {"ix_storedfile_name_key_id", "ix_storedfile_size_id", "uq_storedfile_sha256"} <= indexes
 
 
 def test_every_migration_goes_down_to_empty_and_up_again(empty_database: str) -> None:
@@ -87,6 +87,7 @@ def test_every_migration_goes_down_to_empty_and_up_again(empty_database: str) ->
 
 def test_name_key_is_filled_for_rows_stored_before_it(empty_database: str) -> None:
     assert migrations.upgrade_with_old_rows(empty_database) == migrations.FOLDED
+    assert migrations.kept_totals(empty_database) == migrations.OLD_TOTALS
 
 
 # --- the SHA-256 UNIQUE race --------------------------------------------------------
@@ -182,7 +183,7 @@ def _rows(page: str) -> list[dict[str, Any]]:
 
 
 def _library(session: sqlmodel.Session, page: str, search: str, sort: str) -> list[str]:
-    query = records.rows_query(LibraryFilter(page=page, search=search), sort)
+    query = library.rows_query(LibraryFilter(page=page, search=search), sort)
     return [row.original_name for row in session.exec(query).all()]
 
 
