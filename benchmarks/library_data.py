@@ -1,0 +1,145 @@
+"""Scratch libraries of n rows for the library benchmark, on SQLite and on PostgreSQL.
+
+Each database is migrated to the revision before the keyset indexes, filled in
+bulk (executemany on SQLite, COPY on PostgreSQL: an ORM insert per row would
+take minutes for a million), then migrated to head: that migration builds the
+twelve indexes and back-fills the kept totals, as it would on a real database
+that grew before it. Names look like a drop portal's (``holiday-0004711.jpg``);
+sha256 and stored names are sequential, which only the unused unique indexes see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import random
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlalchemy
+import sqlalchemy.exc
+from alembic import command
+from alembic.config import Config
+
+from benchmarks.servers import ROOT
+from upload_demo.models import fold_name
+
+#: The last revision before the keyset indexes and kept totals.
+BEFORE_KEYSET = "d2a6f0c4e8b1"
+#: One word of 16 starts each name: a search for one matches about 1 row in 16.
+WORDS = [
+    "holiday", "IMG", "DSC", "scan", "invoice", "report", "clip", "notes",
+    "Straße", "résumé", "backup", "screenshot", "draft", "photo", "export", "song",
+]  # fmt: skip
+COMMON_SEARCH = "holiday"
+#: A substring exactly one name holds, at any size: a search no index can shorten.
+RARE_SEARCH = "-0000123."
+#: (kind, extension, content type, share of rows in 100, source page).
+KINDS = [
+    ("image", "jpg", "image/jpeg", 50, "images"),
+    ("video", "mp4", "video/mp4", 10, "video"),
+    ("audio", "mp3", "audio/mpeg", 10, "large"),
+    ("document", "pdf", "application/pdf", 20, "restricted"),
+    ("archive", "zip", "application/zip", 5, "large"),
+    ("other", "bin", "application/octet-stream", 5, "one-step"),
+]
+_CHOICES = [kind for kind in KINDS for _ in range(kind[3])]
+_START = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+COLUMNS = (
+    "original_name", "name_key", "stored_name", "kind", "content_type", "size", "sha256",
+    "source_page", "created_at",
+)  # fmt: skip
+_BATCH = 50_000
+
+
+def rows(start: int, stop: int) -> Iterator[tuple[object, ...]]:
+    """Rows ``start`` to ``stop``, oldest first (two uploads a second, so some share a time)."""
+    rng = random.Random(start)
+    for i in range(start, stop):
+        kind, extension, content_type, _, page = _CHOICES[rng.randrange(100)]
+        name = f"{WORDS[rng.randrange(len(WORDS))]}-{i:07d}.{extension}"
+        size = int(rng.lognormvariate(13, 2)) + 1
+        created = _START + datetime.timedelta(seconds=i // 2)
+        yield (name, fold_name(name), f"{i:032x}.{extension}", kind, content_type, size,
+               f"{i:064x}", page, created)  # fmt: skip
+
+
+def alembic_config(url: str) -> Config:
+    """The project's migrations on ``url``, without alembic.ini's logging (a line a step)."""
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _fill_sqlite(path: Path, count: int) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA cache_size = -500000")  # 500 MB: the fill, not the reads
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        sql = f"INSERT INTO storedfile ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+        for start in range(0, count, _BATCH):
+            batch = [
+                (*row[:-1], f"{row[-1]:%Y-%m-%d %H:%M:%S.%f}")
+                for row in rows(start, min(count, start + _BATCH))
+            ]
+            connection.executemany(sql, batch)
+        connection.commit()
+
+
+def _fill_postgres(url: str, count: int) -> None:
+    import psycopg
+
+    plain = sqlalchemy.engine.make_url(url).set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False)) as connection:
+        with connection.cursor().copy(f"COPY storedfile ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for start in range(0, count, _BATCH):
+                for row in rows(start, min(count, start + _BATCH)):
+                    copy.write_row(row)
+        connection.commit()
+
+
+def fill(url: str, count: int) -> None:
+    """Migrate ``url`` to BEFORE_KEYSET, insert ``count`` rows, migrate to head."""
+    config = alembic_config(url)
+    command.upgrade(config, BEFORE_KEYSET)
+    if url.startswith("sqlite"):
+        database = sqlalchemy.engine.make_url(url).database
+        assert database
+        _fill_sqlite(Path(database), count)
+    else:
+        _fill_postgres(url, count)
+    command.upgrade(config, "head")
+    if not url.startswith("sqlite"):
+        # What autovacuum would soon do: the planner's statistics, the visibility map.
+        # SQLite gets no ANALYZE: the app never runs one.
+        engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as autocommit:
+            autocommit.execute(sqlalchemy.text("VACUUM ANALYZE"))
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A scratch database on the server (ICU en-US, as the tests make), dropped afterwards."""
+    name = f"upload_demo_bench_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        try:
+            connection.execute(
+                sqlalchemy.text(
+                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                    "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+                )
+            )
+        except sqlalchemy.exc.DBAPIError:  # a server built without ICU
+            connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
+    try:
+        url = sqlalchemy.engine.make_url(server_url).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
