@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,9 +118,7 @@ def _postgres_server() -> str | None:
 
 
 def _measure(engine: str, url: str, count: int, repeat: int) -> list[Result]:
-    started = time.perf_counter()
-    library_data.fill(url, count)
-    filled = time.perf_counter() - started
+    inserted, migrated = library_data.fill(url, count)
     with _configured(url):
         assert records.totals()[0] == count
         seconds = time_runs(_cases(), repeat)
@@ -129,18 +126,23 @@ def _measure(engine: str, url: str, count: int, repeat: int) -> list[Result]:
         Result(
             "library",
             f"{engine} {count:,} rows: {case}",
-            runs,
+            [elapsed],
             extra={"engine": engine, "rows": count, "case": case},
+        )
+        for case, elapsed in (
+            ("bulk insert", inserted),
+            ("migration to head (12 indexes, totals back-filled)", migrated),
+        )
+    ]
+    return results + [
+        Result(
+            "library",
+            f"{engine} {count:,} rows: {case}",
+            runs,
+            extra={"engine": engine, "rows": count, "case": case, "view": True},
         )
         for case, runs in seconds.items()
     ]
-    fill_result = Result(
-        "library",
-        f"{engine} {count:,} rows: fill (bulk insert + migration to head)",
-        [filled],
-        extra={"engine": engine, "rows": count, "case": "fill"},
-    )
-    return [fill_result, *results]
 
 
 def _ratios(results: list[Result], smallest: int) -> None:
