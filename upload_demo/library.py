@@ -31,8 +31,10 @@ import sqlmodel
 
 from upload_demo.models import FileTotal, StoredFile, fold_name
 
-#: A search counts its matches up to this many; past it the library says "more than".
-SEARCH_COUNT_LIMIT = 1000
+#: A search counts its matches up to this many (four pages and a bit); past it the library
+#: says "more than 100": a person refines a search that broad rather than pages through
+#: it. Counting costs about this many matches' worth of rows, whatever the table's size.
+SEARCH_COUNT_LIMIT = 100
 
 #: The longest name key a cursor may carry (a URL can carry anything).
 _MAX_KEY = 2000
@@ -220,29 +222,36 @@ def seek_query(
     return _ordered(query, chosen, reverse=reverse).limit(limit)
 
 
-def _matching(session: sqlmodel.Session, where: LibraryFilter) -> tuple[int, bool, int | None]:
-    """(count, exact, bytes) of what ``where`` matches: kept totals, or a bounded count."""
-    if not where.search:
-        query = sqlmodel.select(
-            sqlmodel.func.coalesce(sqlmodel.func.sum(FileTotal.files), 0),
-            sqlmodel.func.coalesce(sqlmodel.func.sum(FileTotal.bytes), 0),
-        )
-        if where.kind:
-            query = query.where(FileTotal.kind == where.kind)
-        if where.page:
-            query = query.where(FileTotal.source_page == where.page)
-        files, size = session.exec(query).one()
-        return int(files), True, int(size)
-    bounded = (
+def _kept(session: sqlmodel.Session, where: LibraryFilter) -> tuple[int, int]:
+    """(count, bytes) of a kind and page filter, summed from the kept totals."""
+    query = sqlmodel.select(
+        sqlmodel.func.coalesce(sqlmodel.func.sum(FileTotal.files), 0),
+        sqlmodel.func.coalesce(sqlmodel.func.sum(FileTotal.bytes), 0),
+    )
+    if where.kind:
+        query = query.where(FileTotal.kind == where.kind)
+    if where.page:
+        query = query.where(FileTotal.source_page == where.page)
+    files, size = session.exec(query).one()
+    return int(files), int(size)
+
+
+def _counted(session: sqlmodel.Session, where: LibraryFilter) -> tuple[int, bool, int | None]:
+    """(count, exact, bytes) of a search: counted up to SEARCH_COUNT_LIMIT, then "more".
+
+    It reads sizes, which no index holds, so the database scans the table in
+    storage order, where matches are spread as uploads came: an index of names
+    would hold them together, and reach a common word only after every name
+    before it in the alphabet.
+    """
+    sizes = (
         sqlmodel.select(StoredFile.size)
         .where(*_conditions(where))
         .limit(SEARCH_COUNT_LIMIT + 1)
         .subquery()
     )
-    count_query = sqlmodel.select(
-        sqlmodel.func.count(), sqlmodel.func.coalesce(sqlmodel.func.sum(bounded.c.size), 0)
-    )
-    count, size = session.exec(count_query).one()
+    total = sqlmodel.func.coalesce(sqlmodel.func.sum(sizes.c.size), 0)
+    count, size = session.exec(sqlmodel.select(sqlmodel.func.count(), total)).one()
     if count > SEARCH_COUNT_LIMIT:
         return SEARCH_COUNT_LIMIT, False, None
     return int(count), True, int(size)
@@ -302,8 +311,20 @@ def library_page(
     """
     chosen = _sort(sort)
     with rx.session() as session:
-        matching, exact, matching_bytes = _matching(session, where)
-        window = _window(session, where, sort, at, size, matching if exact else None)
+        if not where.search:
+            matching, matching_bytes = _kept(session, where)
+            exact = True
+            window = _window(session, where, sort, at, size, matching)
+        elif at.where in ("last", "number"):  # where the end is depends on the count
+            matching, exact, matching_bytes = _counted(session, where)
+            window = _window(session, where, sort, at, size, matching if exact else None)
+        else:
+            window = _window(session, where, sort, at, size, None)
+            if window.at == FIRST and not window.has_next:  # every match is on this page
+                matching, exact = len(window.rows), True
+                matching_bytes = sum(row.size for row in window.rows)
+            else:
+                matching, exact, matching_bytes = _counted(session, where)
     page_count = max(1, -(-matching // size)) if exact else None
     number = {"first": 1, "last": page_count, "number": window.at.number}.get(window.at.where)
     rows = window.rows
