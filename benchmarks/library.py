@@ -117,49 +117,69 @@ def _postgres_server() -> str | None:
     return url
 
 
-def _measure(engine: str, url: str, count: int, repeat: int) -> list[Result]:
-    inserted, migrated = library_data.fill(url, count)
-    with _configured(url):
-        assert records.totals()[0] == count
-        seconds = time_runs(_cases(), repeat)
-    results = [
-        Result(
-            "library",
-            f"{engine} {count:,} rows: {case}",
-            [elapsed],
-            extra={"engine": engine, "rows": count, "case": case},
-        )
+def _interleaved(urls: dict[int, str], repeat: int) -> dict[tuple[int, str], list[float]]:
+    """Seconds of each (size, case): every round runs every case on every size in turn.
+
+    A busy moment on a shared machine then slows every size alike, so the ratios
+    between sizes stay fair; the first round is an untimed warm-up. Switching the
+    database (the app's config) happens between timings.
+    """
+    seconds: dict[tuple[int, str], list[float]] = {}
+    cases: dict[int, dict[str, Callable[[], object]]] = {}
+    for count, url in urls.items():
+        with _configured(url):
+            assert records.totals()[0] == count
+            cases[count] = _cases()
+    for round_number in range(repeat + 1):
+        for count, url in urls.items():
+            with _configured(url):
+                timed = time_runs(cases[count], repeat=1, warmup=0)
+            if round_number:
+                for case, runs in timed.items():
+                    seconds.setdefault((count, case), []).extend(runs)
+    return seconds
+
+
+def _measure(engine: str, urls: dict[int, str], repeat: int) -> list[Result]:
+    """Fill a library of each size, then time the views on all of them, interleaved."""
+    results: list[Result] = []
+    for count, url in urls.items():
+        print(f"  {engine}: filling {count:,} rows…", flush=True)
+        inserted, migrated = library_data.fill(url, count)
         for case, elapsed in (
             ("bulk insert", inserted),
             ("migration to head (12 indexes, totals back-filled)", migrated),
+        ):
+            results.append(
+                Result(
+                    "library",
+                    f"{engine} {count:,} rows: {case}",
+                    [elapsed],
+                    extra={"engine": engine, "rows": count, "case": case},
+                )
+            )
+    print(f"  {engine}: timing the views…", flush=True)
+    for (count, case), runs in _interleaved(urls, repeat).items():
+        results.append(
+            Result(
+                "library",
+                f"{engine} {count:,} rows: {case}",
+                runs,
+                extra={"engine": engine, "rows": count, "case": case, "view": True},
+            )
         )
-    ]
-    return results + [
-        Result(
-            "library",
-            f"{engine} {count:,} rows: {case}",
-            runs,
-            extra={"engine": engine, "rows": count, "case": case, "view": True},
-        )
-        for case, runs in seconds.items()
-    ]
+    return results
 
 
 def _ratios(results: list[Result], smallest: int) -> None:
-    """Note each case's ratio to the same case on the smallest library of its engine."""
+    """Note each view's ratio to the same view on the smallest library of its engine."""
+    views = [r for r in results if r.extra.get("view")]
     base = {
-        (r.extra["engine"], r.extra["case"]): r.median
-        for r in results
-        if r.extra["rows"] == smallest
+        (r.extra["engine"], r.extra["case"]): r.median for r in views if r.extra["rows"] == smallest
     }
-    for r in results:
+    for r in views:
         reference = base.get((r.extra["engine"], r.extra["case"]))
-        if (
-            r.extra["rows"] == smallest
-            or r.extra["case"] == "fill"
-            or not reference
-            or r.median is None
-        ):
+        if r.extra["rows"] == smallest or not reference or r.median is None:
             continue
         ratio = r.median / reference
         r.extra["ratio_to_smallest"] = ratio
@@ -180,13 +200,12 @@ def _engines() -> Iterator[tuple[str, Callable[[], contextlib.AbstractContextMan
 
 @benchmark("library", "library page views at 1k, 100k, 1M rows (SQLite, PostgreSQL)")
 def run(options: Options) -> list[Result]:
-    """Fill a scratch library of each size on each engine, time its views, drop it."""
+    """On each engine: a scratch library of each size, its views timed, then dropped."""
     sizes = QUICK_SIZES if options.quick else SIZES
     results: list[Result] = []
     for engine, scratch in _engines():
-        for count in sizes:
-            print(f"  {engine}, {count:,} rows…", flush=True)
-            with scratch() as url:
-                results.extend(_measure(engine, url, count, options.repeat))
+        with contextlib.ExitStack() as stack:
+            urls = {count: stack.enter_context(scratch()) for count in sizes}
+            results.extend(_measure(engine, urls, options.repeat))
     _ratios(results, sizes[0])
     return results

@@ -17,6 +17,7 @@ from pathlib import Path
 import reflex as rx
 import sqlalchemy
 import sqlmodel
+from sqlmodel import col
 
 from tests import samples
 from tests.unit.rows import bulk_page, bulk_row_values, delete_page, ingest, new_policy, png
@@ -90,13 +91,13 @@ def test_bulk_insert_update_and_delete_keep_the_totals() -> None:
             # Sizes and kinds change (the app never does this; another writer might).
             session.execute(
                 sqlalchemy.update(StoredFile)
-                .where(StoredFile.source_page == page, StoredFile.kind == "video")
-                .values(kind="audio", size=StoredFile.size + 1)
+                .where(col(StoredFile.source_page) == page, col(StoredFile.kind) == "video")
+                .values(kind="audio", size=col(StoredFile.size) + 1)
             )
             # A change that touches no total leaves them as they were.
             session.execute(
                 sqlalchemy.update(StoredFile)
-                .where(StoredFile.source_page == page)
+                .where(col(StoredFile.source_page) == page)
                 .values(preview_name="p.webp")
             )
             session.commit()
@@ -105,7 +106,7 @@ def test_bulk_insert_update_and_delete_keep_the_totals() -> None:
         with rx.session() as session:
             session.execute(
                 sqlalchemy.delete(StoredFile).where(
-                    StoredFile.source_page == page, StoredFile.size < 2_000_000
+                    col(StoredFile.source_page) == page, col(StoredFile.size) < 2_000_000
                 )
             )
             session.commit()
@@ -117,7 +118,9 @@ def test_a_failed_transaction_leaves_the_totals_as_they_were() -> None:
     with bulk_page(50) as (page, _):
         before = assert_kept(page)
         with rx.session() as session:
-            session.execute(sqlalchemy.delete(StoredFile).where(StoredFile.source_page == page))
+            session.execute(
+                sqlalchemy.delete(StoredFile).where(col(StoredFile.source_page) == page)
+            )
             session.rollback()
         assert assert_kept(page) == before
 

@@ -21,7 +21,7 @@ import reflex as rx
 
 from upload_demo import library, records
 from upload_demo.file_view import FileView, from_record
-from upload_demo.units import human_bytes, plural
+from upload_demo.pages.library_paging import number_of, page_text, position, totals_text
 
 #: Rows per page.
 PAGE_SIZE = 24
@@ -41,50 +41,6 @@ SORT_LABELS: dict[str, str] = {
 
 #: Longest search text kept (a URL can carry anything).
 MAX_SEARCH = 200
-
-
-def page_text(number: int, count: int, *, exact: bool, at_end: bool) -> str:
-    """'Page 2 of 5'; the parts not known (0) left out: 'Page 3 of 42 or more', 'Last page'.
-
-    ``count`` is the page count (a lower bound unless ``exact``); ``number`` is 0
-    when the page was reached from a cursor whose page number is not known.
-    """
-    of = f"of {count}" if exact else f"of {count} or more"
-    if number:
-        return f"Page {number} {of}"
-    return "Last page" if at_end else f"One page {of}"
-
-
-def totals_text(
-    filtered: bool, matching: int, exact: bool, matching_bytes: int, total: int, total_bytes: int
-) -> str:
-    """'40 files · 9.8 MB stored'; filtered '3 of 40 files match · 1.2 MB of 9.8 MB'.
-
-    A search past its count limit says 'More than 1000 of 40000 files match': a
-    byte total of the part it counted would be a wrong figure.
-    """
-    if not filtered:
-        return f"{plural(total, 'file')} · {human_bytes(total_bytes)} stored"
-    if not exact:
-        return f"More than {matching} of {plural(total, 'file')} match"
-    return (
-        f"{matching} of {plural(total, 'file')} match · "
-        f"{human_bytes(matching_bytes)} of {human_bytes(total_bytes)}"
-    )
-
-
-def _position(params: Mapping[str, str], sort: library.Sort) -> tuple[library.At, int]:
-    """Where the URL's query puts the page, and its page number (0: not known)."""
-    number_text = params.get("p", "")
-    number = int(number_text) if number_text.isascii() and number_text.isdigit() else 0
-    if number_text == "last":
-        return library.LAST, 0
-    for where, at in (("after", library.after), ("before", library.before)):
-        cursor = library.Cursor.parse(params.get(where, ""), sort)
-        if cursor is not None:
-            return at(cursor), number
-    # A page number alone: a link from before keyset pages, or typed by hand.
-    return (library.page_number(number), number) if number > 1 else (library.FIRST, 1)
 
 
 class LibraryState(rx.State):
@@ -168,7 +124,7 @@ class LibraryState(rx.State):
         self.search = (params.get("q") or "")[:MAX_SEARCH]
         sort = params.get("sort", "")
         self.sort = sort if sort in SORT_LABELS else library.DEFAULT_SORT
-        return _position(params, library.SORTS[self.sort])
+        return position(params, library.SORTS[self.sort])
 
     def _here(self) -> library.At:
         """Where the page shown now is (to show it again after a delete)."""
@@ -200,7 +156,7 @@ class LibraryState(rx.State):
         self.end = page.end.token() if page.end else ""
         self.has_previous, self.has_next = page.has_previous, page.has_next
         self.page_count = page.page_count or -(-page.matching // PAGE_SIZE) or 1
-        self.page_number = _number(page, number)
+        self.page_number = number_of(page, number)
         self.matching_count = page.matching
         self.matching_exact = page.matching_exact
         self.matching_bytes = page.matching_bytes or 0
@@ -303,24 +259,6 @@ class LibraryState(rx.State):
             else "That file was already deleted."
         )
         return result
-
-
-def _number(page: library.LibraryPage, counted: int) -> int:
-    """The page's number: from its position if that says it, else as counted by the caller.
-
-    A count carried across pages can drift when rows come and go in front of it; it is
-    pulled back to what the page's neighbours prove (no page before it: 1; none after
-    it, with an exact count: the last).
-    """
-    if page.number is not None:
-        return page.number
-    if not page.has_previous:
-        return 1
-    if page.page_count is not None:
-        if not page.has_next:
-            return page.page_count
-        return min(max(counted, 2), page.page_count - 1) if counted else 0
-    return max(counted, 2) if counted else 0
 
 
 def _options(values: list[str], selected: str) -> list[str]:

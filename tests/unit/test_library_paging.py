@@ -1,11 +1,11 @@
-"""The library page's words and its reading of the URL: pure functions, no database."""
+"""The library page's words and its reading of the URL (pages/library_paging.py)."""
 
 from __future__ import annotations
 
 import datetime
 
 from upload_demo import library
-from upload_demo.pages.library_state import _position, page_text, totals_text
+from upload_demo.pages.library_paging import page_text, position, totals_text
 
 
 def test_page_text_says_only_what_is_known() -> None:
@@ -28,14 +28,14 @@ def test_the_url_names_a_place_or_the_first_page() -> None:
     newest = library.SORTS["newest"]
     when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     token = library.Cursor(when, 7).token()
-    assert _position({}, newest) == (library.FIRST, 1)
-    assert _position({"p": "last"}, newest) == (library.LAST, 0)
-    assert _position({"p": "3", "after": token}, newest) == (
+    assert position({}, newest) == (library.FIRST, 1)
+    assert position({"p": "last"}, newest) == (library.LAST, 0)
+    assert position({"p": "3", "after": token}, newest) == (
         library.after(library.Cursor(when, 7)),
         3,
     )
-    assert _position({"before": token}, newest) == (library.before(library.Cursor(when, 7)), 0)
+    assert position({"before": token}, newest) == (library.before(library.Cursor(when, 7)), 0)
     # An old link's page number: served by OFFSET. Nonsense: the first page.
-    assert _position({"p": "4"}, newest) == (library.page_number(4), 4)
-    assert _position({"p": "-1", "after": "junk"}, newest) == (library.FIRST, 1)
-    assert _position({"p": "1"}, newest) == (library.FIRST, 1)
+    assert position({"p": "4"}, newest) == (library.page_number(4), 4)
+    assert position({"p": "-1", "after": "junk"}, newest) == (library.FIRST, 1)
+    assert position({"p": "1"}, newest) == (library.FIRST, 1)
