@@ -29,7 +29,7 @@ def totals_text(
 ) -> str:
     """'40 files · 9.8 MB stored'; filtered '3 of 40 files match · 1.2 MB of 9.8 MB'.
 
-    A search past its count limit says 'More than 1000 of 40000 files match': a
+    A search past its count limit says 'More than 100 of 40000 files match': a
     byte total of the part it counted would be a wrong figure.
     """
     if not filtered:
