@@ -187,6 +187,20 @@ def _library(session: sqlmodel.Session, page: str, search: str, sort: str) -> li
     return [row.original_name for row in session.exec(query).all()]
 
 
+def _walked(page: str, sort: str, *, backwards: bool) -> list[str]:
+    """Every name of ``page``, read by keyset pages of 4 from one end to the other."""
+    where, pages = LibraryFilter(page=page), []
+    at = library.LAST if backwards else library.FIRST
+    while True:
+        shown = library.library_page(where, sort, at, size=4)
+        pages.append([row.original_name for row in shown.rows])
+        edge = shown.start if backwards else shown.end
+        if not (shown.has_previous if backwards else shown.has_next) or edge is None:
+            break
+        at = library.before(edge) if backwards else library.after(edge)
+    return [name for names in (pages[::-1] if backwards else pages) for name in names]
+
+
 @pytest.mark.parametrize("sort", ["name", "name-desc"])
 def test_search_and_name_sort_match_sqlite(tmp_path: Path, sort: str) -> None:
     """The session's database (ICU en-US collation, as a production server's) vs SQLite."""
@@ -207,6 +221,9 @@ def test_search_and_name_sort_match_sqlite(tmp_path: Path, sort: str) -> None:
                 assert _library(postgres, page, search, sort) == expected, (search, sort)
             everything = _library(reference, page, "", sort)
         assert len(everything) == len(NAMES)
+        # Keyset pages of 4, both ways: cursors on names compare as the sort does ("C").
+        assert _walked(page, sort, backwards=False) == everything
+        assert _walked(page, sort, backwards=True) == everything
     finally:
         sqlite.dispose()
         with rx.session() as session:
