@@ -14,8 +14,10 @@ On PostgreSQL the triggers are statement-level with transition tables: a bulk st
 (COPY, a multi-row INSERT, the repair's DELETE ... IN) touches each (kind, page) row once,
 where a row-level trigger would update the same counter row once per row. Creating a
 trigger locks out writers until this migration commits, so the back-fill, after the
-triggers, counts every row exactly once. SQLite has row-level triggers only; its writes
-are serialised anyway.
+triggers, counts every row exactly once. SQLite has row-level triggers only, and its
+driver may commit DDL on its own: a row inserted between the triggers and the back-fill
+would count twice, so the back-fill first empties the table, in the transaction its
+DELETE opens, which holds SQLite's write lock until the migration commits.
 
 A later SQLite migration in batch mode rebuilds ``storedfile`` and drops its triggers:
 such a migration must create them again (``tests/unit/test_totals.py`` would fail).
@@ -141,7 +143,7 @@ def upgrade() -> None:
         statements = [_PG_FUNCTION, _PG_TRUNCATE_FUNCTION, *_PG_TRIGGERS]
     else:
         statements = _SQLITE_TRIGGERS
-    for statement in [*statements, _BACKFILL]:
+    for statement in [*statements, "DELETE FROM filetotal", _BACKFILL]:
         op.execute(statement)
 
 
