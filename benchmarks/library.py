@@ -1,9 +1,9 @@
 """The library's page views at 1k, 100k and 1M rows, on SQLite and on PostgreSQL.
 
 A view is what the page's State reads for one screen: ``library.library_page``
-plus the facets and the overall totals. Each case is timed on each size (the
-cases take turns, median of the runs), and reported as a ratio to the same
-case at 1k rows: the target is at most 2× at 1M. The design before keyset
+plus the facets and the overall totals. Every round times every case on every
+size in turn (median of the rounds, after a warm-up one), each reported as a
+ratio to the same case at 1k rows: the target is at most 2× at 1M. The design before keyset
 pages (COUNT + SUM of every match, LIMIT/OFFSET, DISTINCT facets) is timed on
 the same data for comparison. PostgreSQL runs when ``make services`` has
 written its env file (or ``UPLOAD_DEMO_TEST_PG_URL`` is set), in a scratch
