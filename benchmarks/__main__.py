@@ -4,6 +4,7 @@ python -m benchmarks                 # every benchmark, 7 runs per case
 python -m benchmarks --quick         # 3 runs per case
 python -m benchmarks --repeat 11 --only thumbnail
 python -m benchmarks --only concurrent  # 32 uploads at once, 1 worker and 2
+python -m benchmarks --repeat 9 --only library
 python -m benchmarks --list
 """
 
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bucket, concurrent, thumbnail, uploads  # noqa: F401  (register themselves)
+from benchmarks import bucket, concurrent, library, thumbnail, uploads  # noqa: F401  (register themselves)
 from benchmarks.registry import BENCHMARKS, Options, Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

@@ -55,6 +55,23 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+#: What the totals migration back-fills for OLD_NAMES: (kind, page) -> (files, bytes).
+OLD_TOTALS = {("image", "images"): (len(OLD_NAMES), len(OLD_NAMES))}
+
+
+def kept_totals(url: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """The rows of ``filetotal`` on ``url``."""
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sqlalchemy.text("SELECT kind, source_page, files, bytes FROM filetotal")
+            )
+            return {(kind, page): (files, size) for kind, page, files, size in rows}
+    finally:
+        engine.dispose()
+
+
 def upgrade_with_old_rows(url: str) -> dict[str, str]:
     """Migrate ``url`` to BEFORE_NAME_KEY, store OLD_NAMES, migrate to head; name -> name_key."""
     config = alembic_config(url)

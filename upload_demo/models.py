@@ -1,5 +1,12 @@
 """Database tables. The file on disk and its row here exist together or not at all.
 
+``StoredFile`` has one index per (filter, sort) pair the library offers, each
+ending in ``id``: the sort's tie-breaker, so a keyset page (upload_demo/library.py)
+is one ordered range of one index whatever the filter. ``FileTotal`` keeps the
+count and bytes per (kind, page), written by database triggers (migration
+``e7f3a9c1b2d4``) in the transaction of every insert, delete and update, so
+totals never need a scan of ``storedfile``.
+
 Plain ``sqlmodel.SQLModel`` tables (``rx.Model`` is deprecated since Reflex 0.9.2).
 Reflex's migrations read ``SQLModel.metadata``, which every such table joins;
 registering the table with ``rx.ModelRegistry`` as well would make Reflex merge
@@ -47,27 +54,51 @@ def _fold_inserted_name(context: Any) -> str:
     return fold_name(context.get_current_parameters()["original_name"])
 
 
+#: The library's sort keys (columns of StoredFile) and its equality filters.
+SORT_COLUMNS = ("created_at", "size", "name_key")
+FILTER_PREFIXES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("kind",),
+    ("source_page",),
+    ("kind", "source_page"),
+)
+
+
+def index_name(prefix: tuple[str, ...], column: str) -> str:
+    """``ix_storedfile_[kind_][source_page_]<column>_id``: the index for one filter and sort."""
+    return "_".join(["ix_storedfile", *prefix, column, "id"])
+
+
+def _library_indexes() -> list[sqlalchemy.Index]:
+    return [
+        sqlalchemy.Index(index_name(prefix, column), *prefix, column, "id")
+        for prefix in FILTER_PREFIXES
+        for column in SORT_COLUMNS
+    ]
+
+
 class StoredFile(sqlmodel.SQLModel, table=True):
     """One stored upload. The user's file name lives here only, never on disk."""
+
+    __table_args__ = tuple(_library_indexes())
 
     id: int | None = sqlmodel.Field(default=None, primary_key=True)
     original_name: str
     # original_name folded (fold_name), for search and sort; derived on every write.
     name_key: str = sqlmodel.Field(
         default="",
-        index=True,
         sa_type=NAME_KEY_TYPE,
         sa_column_kwargs={"default": _fold_inserted_name},
     )
     stored_name: str = sqlmodel.Field(unique=True)
-    kind: str = sqlmodel.Field(index=True)
+    kind: str
     content_type: str
     # BigInteger: multi-gigabyte files overflow a 32-bit column on PostgreSQL.
-    size: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger, index=True)
+    size: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
     # Unique: the same bytes are stored once; a second upload is reported as a duplicate.
     sha256: str = sqlmodel.Field(unique=True)
-    source_page: str = sqlmodel.Field(index=True)
-    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow, index=True)
+    source_page: str
+    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
     # Filled in by media processing.
     width: int | None = None
     height: int | None = None
@@ -98,3 +129,18 @@ class UploadLease(sqlmodel.SQLModel, table=True):
     #: Random per upload: a writer only ever renews or drops its own leases.
     holder: str = sqlmodel.Field(index=True)
     expires_at: datetime.datetime = sqlmodel.Field(index=True)
+
+
+class FileTotal(sqlmodel.SQLModel, table=True):
+    """How many files of one kind from one page are stored, and their bytes.
+
+    Written only by the triggers on ``storedfile`` (never by the app), in the
+    same transaction as the row change: any writer (another worker, the
+    maintenance repair, a bulk delete) keeps it right. A (kind, page) pair
+    with no file left has no row, so its rows are the library's facets too.
+    """
+
+    kind: str = sqlmodel.Field(primary_key=True)
+    source_page: str = sqlmodel.Field(primary_key=True)
+    files: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
+    bytes: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)

@@ -1,21 +1,20 @@
 """Reading and writing StoredFile rows. Blocking (database I/O): call from a thread.
 
-Every query of the app is here: the commit that owns a stored file, repeats
-of stored bytes, the pages' newest files, the totals, the library's filtered,
-sorted and paged rows, and delete.
+Every query of the app but the library's pages (upload_demo/library.py) is
+here: the commit that owns a stored file, repeats of stored bytes, the pages'
+newest files, the totals and facets (read from ``filetotal``, which triggers
+keep, so no page view counts every row), and delete.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from typing import Any
 
 import reflex as rx
 import sqlmodel
 
 from upload_demo import leases
-from upload_demo.models import StoredFile, fold_name
+from upload_demo.models import FileTotal, StoredFile
 from upload_demo.stores import Store
 
 logger = logging.getLogger(__name__)
@@ -83,21 +82,14 @@ def stored_with(sha256: str) -> StoredFile | None:
         return session.exec(query).first()
 
 
-def _count_and_bytes(*keys: Any) -> Any:
-    """``SELECT *keys, count, total size``: the one totals query, to filter or group."""
-    # sqlmodel.select's overloads count their columns; a *keys call is the same SELECT.
-    return sqlmodel.select(  # pyright: ignore[reportCallIssue]
-        *keys,
-        sqlmodel.func.count(sqlmodel.col(StoredFile.id)),
-        sqlmodel.func.coalesce(sqlmodel.func.sum(StoredFile.size), 0),
-    )
-
-
 def totals(page: str | None = None) -> tuple[int, int]:
-    """How many files are stored, and how many bytes they take."""
-    query = _count_and_bytes()
+    """How many files are stored, and how many bytes they take (kept totals, no scan)."""
+    query = sqlmodel.select(
+        sqlmodel.func.coalesce(sqlmodel.func.sum(FileTotal.files), 0),
+        sqlmodel.func.coalesce(sqlmodel.func.sum(FileTotal.bytes), 0),
+    )
     if page is not None:
-        query = query.where(StoredFile.source_page == page)
+        query = query.where(FileTotal.source_page == page)
     with rx.session() as session:
         count, size = session.exec(query).one()
     return int(count), int(size)
@@ -105,103 +97,19 @@ def totals(page: str | None = None) -> tuple[int, int]:
 
 def totals_by_page() -> dict[str, tuple[int, int]]:
     """Per source page: file count and bytes."""
-    query = _count_and_bytes(StoredFile.source_page).group_by(StoredFile.source_page)
+    by_page: dict[str, tuple[int, int]] = {}
     with rx.session() as session:
-        return {page: (int(n), int(b)) for page, n, b in session.exec(query).all()}
-
-
-# --- the library: filtered, sorted, paginated in the database ----------------
-
-#: Sort keys the library offers, each with a tie-breaker on id so pages never overlap.
-#: Names sort and match by their folded form (models.fold_name, an indexed column), so
-#: every database orders "Äpfel" and "apfel" the same way.
-SORTS: dict[str, tuple[Any, ...]] = {
-    "newest": (sqlmodel.col(StoredFile.created_at).desc(), sqlmodel.col(StoredFile.id).desc()),
-    "oldest": (sqlmodel.col(StoredFile.created_at).asc(), sqlmodel.col(StoredFile.id).asc()),
-    "largest": (sqlmodel.col(StoredFile.size).desc(), sqlmodel.col(StoredFile.id).desc()),
-    "smallest": (sqlmodel.col(StoredFile.size).asc(), sqlmodel.col(StoredFile.id).asc()),
-    "name": (sqlmodel.col(StoredFile.name_key).asc(), sqlmodel.col(StoredFile.id).asc()),
-    "name-desc": (sqlmodel.col(StoredFile.name_key).desc(), sqlmodel.col(StoredFile.id).desc()),
-}
-
-DEFAULT_SORT = "newest"
-
-
-@dataclasses.dataclass(frozen=True)
-class LibraryFilter:
-    """Which rows the library shows; empty strings mean "any"."""
-
-    kind: str = ""
-    page: str = ""
-    search: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class LibraryPage:
-    """One page of the library, and the totals of everything the filter matches."""
-
-    rows: list[StoredFile]
-    #: 1-based, clamped to the pages that exist (a deleted last row moves you back one).
-    number: int
-    page_count: int
-    matching: int
-    matching_bytes: int
-
-
-def like_pattern(text: str) -> str:
-    r"""A LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _conditions(where: LibraryFilter) -> list[Any]:
-    conditions: list[Any] = []
-    if where.kind:
-        conditions.append(StoredFile.kind == where.kind)
-    if where.page:
-        conditions.append(StoredFile.source_page == where.page)
-    if where.search:
-        pattern = like_pattern(fold_name(where.search))
-        conditions.append(sqlmodel.col(StoredFile.name_key).like(pattern, escape="\\"))
-    return conditions
-
-
-def rows_query(where: LibraryFilter, sort: str = DEFAULT_SORT) -> Any:
-    """The matching rows in ``sort`` order (an unknown key means newest first), unpaged."""
-    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    return sqlmodel.select(StoredFile).where(*_conditions(where)).order_by(*order)
-
-
-def library_page(
-    where: LibraryFilter, sort: str = DEFAULT_SORT, number: int = 1, size: int = 24
-) -> LibraryPage:
-    """One page of matching rows (LIMIT/OFFSET in the database) and the filter's totals.
-
-    An unknown sort key falls back to newest first; ``number`` is clamped to
-    ``1..page_count``, so a stale page number from a URL still shows rows.
-    """
-    totals_query = _count_and_bytes().where(*_conditions(where))
-    with rx.session() as session:
-        matching, matching_bytes = session.exec(totals_query).one()
-        page_count = max(1, -(-int(matching) // size))
-        number = min(max(1, number), page_count)
-        query = rows_query(where, sort).offset((number - 1) * size).limit(size)
-        rows = list(session.exec(query).all())
-    return LibraryPage(
-        rows=rows,
-        number=number,
-        page_count=page_count,
-        matching=int(matching),
-        matching_bytes=int(matching_bytes),
-    )
+        for row in session.exec(sqlmodel.select(FileTotal)).all():
+            count, size = by_page.get(row.source_page, (0, 0))
+            by_page[row.source_page] = (count + row.files, size + row.bytes)
+    return by_page
 
 
 def facets() -> tuple[list[str], list[str]]:
     """The kinds and the source pages that have stored files, for the library's filters."""
     with rx.session() as session:
-        kinds = session.exec(sqlmodel.select(StoredFile.kind).distinct()).all()
-        pages = session.exec(sqlmodel.select(StoredFile.source_page).distinct()).all()
-    return sorted(kinds), sorted(pages)
+        kept = session.exec(sqlmodel.select(FileTotal.kind, FileTotal.source_page)).all()
+    return sorted({kind for kind, _ in kept}), sorted({page for _, page in kept})
 
 
 def get(file_id: int) -> StoredFile | None:

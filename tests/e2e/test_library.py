@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import reflex as rx
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from reflex.testing import AppHarness
 
 from tests import samples
@@ -143,6 +143,12 @@ def test_filter_search_sort_and_reload(page: Page, frontend_url: str, upload_dir
     expect(page).to_have_url(re.compile(r"/library$"))
 
 
+def pager(page: Page, label: str) -> Locator:
+    return page.get_by_role("navigation", name="Pages").get_by_role(
+        "button", name=label, exact=True
+    )
+
+
 def test_pages_of_24(page: Page, frontend_url: str, upload_dir: Path) -> None:
     t = tag()
     names = [f"{t}-{i:02d}.png" for i in range(26)]
@@ -152,22 +158,38 @@ def test_pages_of_24(page: Page, frontend_url: str, upload_dir: Path) -> None:
     open_library(page, frontend_url, f"?q={t}&sort=name")
     expect(rows(page)).to_have_count(24)
     expect(page.locator(".library-page")).to_have_text("Page 1 of 2")
-    expect(page.get_by_role("button", name="Previous")).to_be_disabled()
+    expect(pager(page, "First")).to_be_disabled()
+    expect(pager(page, "Previous")).to_be_disabled()
     assert row_names(page) == names[:24]
 
-    page.get_by_role("button", name="Next").click()
+    pager(page, "Next").click()
     expect(rows(page)).to_have_count(2)
     expect(page.locator(".library-page")).to_have_text("Page 2 of 2")
-    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    expect(pager(page, "Next")).to_be_disabled()
+    expect(pager(page, "Last")).to_be_disabled()
     assert row_names(page) == names[24:]
-    expect(page).to_have_url(re.compile(r"[?&]p=2"))
+    # The page's place is the cursor after the last row before it, with its number.
+    expect(page).to_have_url(re.compile(r"[?&]p=2&after=\d+%3A"))
 
     page.reload()
     expect(page.locator(".library-page")).to_have_text("Page 2 of 2")
-    page.get_by_role("button", name="Previous").click()
+    assert row_names(page) == names[24:]
+    pager(page, "Previous").click()
     expect(rows(page)).to_have_count(24)
+    expect(page.locator(".library-page")).to_have_text("Page 1 of 2")
 
-    # A stale page number (bookmarked before files were deleted) shows the last page.
+    pager(page, "Last").click()
+    expect(page.locator(".library-page")).to_have_text("Page 2 of 2")
+    expect(page).to_have_url(re.compile(r"[?&]p=last(&|$)"))
+    assert row_names(page) == names[24:]
+    pager(page, "First").click()
+    expect(page.locator(".library-page")).to_have_text("Page 1 of 2")
+    expect(page).not_to_have_url(re.compile(r"[?&](p|after|before)="))
+
+    # A page number alone (a link from before cursors) still opens that page; a stale
+    # one (bookmarked before files were deleted) shows the last page.
+    open_library(page, frontend_url, f"?q={t}&sort=name&p=2")
+    expect(page.locator(".library-page")).to_have_text("Page 2 of 2")
     open_library(page, frontend_url, f"?q={t}&sort=name&p=9")
     expect(page.locator(".library-page")).to_have_text("Page 2 of 2")
     expect(rows(page)).to_have_count(2)

@@ -23,10 +23,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from tests import db, migrations, samples
-from upload_demo import policy, records
+from upload_demo import library, policy
 from upload_demo.ingest import Incoming, Outcome, ingest_batch
+from upload_demo.library import LibraryFilter
 from upload_demo.models import StoredFile
-from upload_demo.records import LibraryFilter
 from upload_demo.stores import LocalStore
 
 
@@ -62,9 +62,9 @@ def test_reflex_db_migrate_from_an_empty_database_prints_no_warning(empty_databa
     migrations.assert_reflex_migrate_is_quiet(empty_database)
     head = ScriptDirectory.from_config(migrations.alembic_config(empty_database)).get_current_head()
     tables, indexes, version = _tables_and_indexes(empty_database)
-    assert {"storedfile", "alembic_version"} <= tables
     assert version == head
-    assert {"ix_storedfile_name_key", "ix_storedfile_size", "uq_storedfile_sha256"} <= indexes
+    assert {"storedfile", "filetotal", "alembic_version"} <= tables
+    assert {"ix_storedfile_name_key_id", "ix_storedfile_size_id", "uq_storedfile_sha256"} <= indexes
 
 
 def test_every_migration_goes_down_to_empty_and_up_again(empty_database: str) -> None:
@@ -88,6 +88,7 @@ def test_every_migration_goes_down_to_empty_and_up_again(empty_database: str) ->
 
 def test_name_key_is_filled_for_rows_stored_before_it(empty_database: str) -> None:
     assert migrations.upgrade_with_old_rows(empty_database) == migrations.FOLDED
+    assert migrations.kept_totals(empty_database) == migrations.OLD_TOTALS
 
 
 # --- the SHA-256 UNIQUE race --------------------------------------------------------
@@ -183,8 +184,22 @@ def _rows(page: str) -> list[dict[str, Any]]:
 
 
 def _library(session: sqlmodel.Session, page: str, search: str, sort: str) -> list[str]:
-    query = records.rows_query(LibraryFilter(page=page, search=search), sort)
+    query = library.rows_query(LibraryFilter(page=page, search=search), sort)
     return [row.original_name for row in session.exec(query).all()]
+
+
+def _walked(page: str, sort: str, *, backwards: bool) -> list[str]:
+    """Every name of ``page``, read by keyset pages of 4 from one end to the other."""
+    where, pages = LibraryFilter(page=page), []
+    at = library.LAST if backwards else library.FIRST
+    while True:
+        shown = library.library_page(where, sort, at, size=4)
+        pages.append([row.original_name for row in shown.rows])
+        edge = shown.start if backwards else shown.end
+        if not (shown.has_previous if backwards else shown.has_next) or edge is None:
+            break
+        at = library.before(edge) if backwards else library.after(edge)
+    return [name for names in (pages[::-1] if backwards else pages) for name in names]
 
 
 @pytest.mark.parametrize("sort", ["name", "name-desc"])
@@ -207,6 +222,9 @@ def test_search_and_name_sort_match_sqlite(tmp_path: Path, sort: str) -> None:
                 assert _library(postgres, page, search, sort) == expected, (search, sort)
             everything = _library(reference, page, "", sort)
         assert len(everything) == len(NAMES)
+        # Keyset pages of 4, both ways: cursors on names compare as the sort does ("C").
+        assert _walked(page, sort, backwards=False) == everything
+        assert _walked(page, sort, backwards=True) == everything
     finally:
         sqlite.dispose()
         with rx.session() as session:

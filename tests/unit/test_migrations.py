@@ -31,11 +31,12 @@ def test_reflex_migrations_see_the_tables() -> None:
 def test_name_key_is_filled_for_rows_stored_before_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     assert migrations.upgrade_with_old_rows(url) == migrations.FOLDED
+    assert migrations.kept_totals(url) == migrations.OLD_TOTALS
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as connection:
         indexes = {i["name"] for i in sqlalchemy.inspect(connection).get_indexes("storedfile")}
     engine.dispose()
-    assert "ix_storedfile_name_key" in indexes
+    assert "ix_storedfile_name_key_id" in indexes
     assert "ix_storedfile_original_name_lower" not in indexes
     command.downgrade(migrations.alembic_config(url), migrations.BEFORE_NAME_KEY)
     with engine.connect() as connection:

@@ -109,26 +109,32 @@ def _summary() -> rx.Component:
     )
 
 
+def _pager_button(label: str, icon: str, on_click: Any, enabled: rx.Var, *, after: bool) -> Any:
+    parts = [label, rx.icon(icon, size=16)] if after else [rx.icon(icon, size=16), label]
+    return rx.button(*parts, variant="soft", disabled=~enabled, on_click=on_click)
+
+
 def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.button(
-            rx.icon("chevron-left", size=16),
-            "Previous",
-            variant="soft",
-            disabled=~LibraryState.has_previous,
-            on_click=LibraryState.previous_page,
+    """First / Previous / Next / Last: keyset pages have neighbours and ends, not numbers."""
+    state = LibraryState
+    return rx.el.nav(
+        rx.hstack(
+            _pager_button(
+                "First", "chevrons-left", state.first_page, state.has_previous, after=False
+            ),
+            _pager_button(
+                "Previous", "chevron-left", state.previous_page, state.has_previous, after=False
+            ),
+            rx.text(state.page_text, size="2", class_name="library-page"),
+            _pager_button("Next", "chevron-right", state.next_page, state.has_next, after=True),
+            _pager_button("Last", "chevrons-right", state.last_page, state.has_next, after=True),
+            justify="center",
+            align="center",
+            spacing="3",
+            wrap="wrap",
+            width="100%",
         ),
-        rx.text(LibraryState.page_text, size="2", class_name="library-page"),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16),
-            variant="soft",
-            disabled=~LibraryState.has_next,
-            on_click=LibraryState.next_page,
-        ),
-        justify="center",
-        align="center",
-        spacing="4",
+        aria_label="Pages",
         width="100%",
     )
 
