@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import psutil
@@ -156,3 +157,23 @@ class Worker(BackendProcess):
         again = Worker(self.workdir, self.name, port=self.port)
         again.wait_ready()
         return again
+
+
+class Pair(NamedTuple):
+    """Two backend processes of the app, each on its own port."""
+
+    a: Worker
+    b: Worker
+
+
+def start_pair(workdir: Path) -> Pair:
+    """Start A and B side by side (a start takes ~5 s), then wait until both answer."""
+    pair = Pair(Worker(workdir, "a"), Worker(workdir, "b"))
+    try:
+        pair.a.wait_ready()
+        pair.b.wait_ready()
+    except BaseException:
+        pair.a.stop()
+        pair.b.stop()
+        raise
+    return pair
