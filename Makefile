@@ -84,9 +84,9 @@ help:
 	@echo "make check-files  do stored files and database records match? (CHECK_ARGS=--repair fixes)"
 	@echo "make services   start real PostgreSQL 15, Redis 7 and Ceph RGW on loopback (apt-get installs them)"
 	@echo "                (services-stop stops them, services-status says what runs)"
-	@echo "make test-scale run the unit, backend and E2E suites on that PostgreSQL and Redis, the"
-	@echo "                app on two backend workers, plus tests/scale (the cross-worker tests)"
-	@echo "                (needs make services first; PYTEST_ARGS naming tests/... runs only those)"
+	@echo "make test-scale run the whole suite on that PostgreSQL and Redis, the app on two backend"
+	@echo "                workers, plus tests/scale (cross-worker tests); needs make services first"
+	@echo "                (PYTEST_ARGS as for make test)"
 	@echo "make setup      venv + runtime deps + JS runtime (setup-dev: + test/lint deps)"
 	@echo "make lock       re-pin every dependency from requirements*.txt into requirements*.lock"
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
@@ -237,8 +237,9 @@ services-status: $(DEV_STAMP)
 # The session's database is a fresh one on the services' PostgreSQL (tests/conftest.py,
 # UPLOAD_DEMO_TEST_DB_URL), Reflex keeps its states in their Redis (REFLEX_REDIS_URL), and
 # the backend and E2E suites run against the production build on two backend workers
-# (UPLOAD_DEMO_TEST_WORKERS, tests/workers.py); tests/scale runs only here.
-SCALE_SUITES := tests/unit tests/backend tests/e2e tests/scale
+# (UPLOAD_DEMO_TEST_WORKERS, tests/workers.py): the whole suite, in make test's order (the
+# unit tests record files in dirs of their own, so they run after the pages are checked);
+# tests/scale runs only here.
 test-scale: setup-dev browser
 	@[ -f '$(SERVICES_ENV)' ] \
 	  || { echo "error: $(SERVICES_ENV) is missing: run 'make services' first" >&2; exit 1; }
@@ -250,10 +251,8 @@ test-scale: setup-dev browser
 	chromium="$${PLAYWRIGHT_CHROMIUM_PATH:-}"; \
 	if [ -z "$$chromium" ] && [ -x /usr/bin/chromium ]; then chromium=/usr/bin/chromium; fi; \
 	if [ -n "$$chromium" ]; then export PLAYWRIGHT_CHROMIUM_PATH="$$chromium"; fi; \
-	args='$(PYTEST_ARGS)'; suites='$(SCALE_SUITES)'; \
-	case " $$args " in *" tests/"*) suites=;; esac; \
-	echo "pytest $$suites $$args (PostgreSQL, Redis, two workers)"; \
-	rc=0; $(PY) -m pytest $$suites $$args || rc=$$?; \
+	echo "pytest $(PYTEST_ARGS) (PostgreSQL, Redis, two workers)"; \
+	rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$$rc" = 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
 	exit "$$rc"
 

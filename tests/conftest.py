@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
     from tests.workers import TwoWorkerApp
 
+#: The Playwright fixtures (``browser``, ``page``) for every folder that drives a browser.
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 

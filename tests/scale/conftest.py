@@ -4,7 +4,7 @@ The cross-worker tests (``test_workers_*.py``) use the session's app on two work
 (``two_worker_app``, in the root conftest) and ``workers``: two more backend
 processes of the app, A and B, on ports of their own, with the same Redis, database
 and upload dir (see tests/workers.py for why both shapes exist). The browser fixtures
-are the E2E suite's.
+are the E2E suite's (tests/browser.py).
 
 Excluded from ``make test`` by design, not skipped: the root conftest leaves this folder
 out of collection unless ``UPLOAD_DEMO_TEST_DB_URL`` names a database server (as
@@ -24,11 +24,7 @@ import sqlalchemy
 import sqlalchemy.engine
 
 from tests.conftest import DB_URL_VARIABLE, WORKERS_VARIABLE
-from tests.e2e.conftest import browser, page
 from tests.workers import Pair, start_pair
-
-#: The E2E suite's fixtures, for the cross-worker tests that drive a browser.
-__all__ = ["browser", "page"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

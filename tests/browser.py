@@ -1,4 +1,9 @@
-"""Playwright fixtures: one Chromium for the session, a fresh context per test."""
+"""Playwright fixtures: one Chromium for the session, a fresh context per test.
+
+A plugin of the root conftest (``pytest_plugins``), so the E2E suite and the
+cross-worker tests in tests/scale share the one browser: a second session-scoped
+Playwright in the same run would refuse to start inside the first one's loop.
+"""
 
 from __future__ import annotations
 
