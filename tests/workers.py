@@ -13,8 +13,8 @@ Two shapes, because they prove different things:
   on the app, as the crash tests start one), with the same Redis, database and upload
   dir. With one shared socket a test cannot choose a worker; with a port per process it
   can: a tab's websocket on a worker of the app and its upload request sent here, or
-  the same bytes to two known processes at once, or one process frozen mid-upload
-  while another starts.
+  the same bytes to two known processes at once, or one process mid-upload while
+  another starts.
 
 Every process gets this process's environment unchanged (plus where Reflex may write
 its own files), so a storage, database or Redis setting made for the session reaches

@@ -19,13 +19,17 @@ and the guard's refusal on B. What must hold:
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import random
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, Route, expect
+import redis
+from playwright.sync_api import Browser, Page, Route, expect
+from reflex.utils.token_manager import RedisTokenManager
 
 from tests import samples
 from tests.db import rows_named, tag
@@ -73,6 +77,30 @@ def token_of(page: Page) -> str:
     token = page.evaluate("window.sessionStorage.getItem('token')")
     assert isinstance(token, str) and token, token
     return token
+
+
+def test_tabs_on_the_app_land_on_both_of_its_workers(browser: Browser, frontend_url: str) -> None:
+    """The suites meet two workers: tabs opened on the app have their sockets on both.
+
+    Which worker holds a tab's socket is in Redis (Reflex's socket record names the
+    worker's instance); the kernel hands the connections out.
+    """
+    store = redis.Redis.from_url(os.environ["REFLEX_REDIS_URL"])
+    owners: set[str] = set()
+    contexts = []
+    try:
+        while len(owners) < 2 and len(contexts) < 16:
+            contexts.append(context := browser.new_context())
+            tab = context.new_page()
+            open_page(tab, frontend_url, "/one-step")
+            record = store.get(RedisTokenManager._token_socket_record_prefix + token_of(tab))
+            assert isinstance(record, bytes), "no socket record for the tab in Redis"
+            owners.add(pickle.loads(record).instance_id)
+    finally:
+        for context in contexts:
+            context.close()
+        store.close()
+    assert len(owners) == 2, f"{len(contexts)} tabs, all on one worker"
 
 
 def test_a_refusal_on_b_is_shown_in_the_tab_on_the_other_worker(
