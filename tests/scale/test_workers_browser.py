@@ -13,7 +13,10 @@ and the guard's refusal on B. What must hold:
 - attempt numbers: a request of an attempt B never saw begin (it began on the other
   worker) is stale there, and stores nothing;
 - Cancel on the websocket's worker stops B's handler from keeping anything, even when
-  the whole body reaches B.
+  the whole body reaches B;
+- B's refusal still reaches the tab once its socket has moved to a new worker.
+
+A first test shows the tabs of the suites really meet both workers of the app.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class Rerouted:
 
 @pytest.fixture
 def to_b(page: Page, workers: Pair) -> Rerouted:
+    """The tab's upload requests go to worker B from now on."""
     return Rerouted(page, workers.b.url)
 
 
@@ -107,13 +111,7 @@ def test_a_refusal_on_b_is_shown_in_the_tab_on_the_other_worker(
     page: Page, frontend_url: str, upload_dir: Path, tmp_path: Path, to_b: Rerouted
 ) -> None:
     """Six files the dropzone accepts, over the page's total together: B answers 413."""
-    policy = OneStepState.policy
-    each = policy.max_file_size - 500_000
-    paths = []
-    for i in range(6):
-        path = tmp_path / f"over-total-{i}.png"
-        path.write_bytes(bytes(each))
-        paths.append(path)
+    paths = over_the_total(tmp_path / "files", OneStepState.policy.max_file_size - 500_000)
     before = stored_files(upload_dir)
 
     open_page(page, frontend_url, "/one-step")
