@@ -84,8 +84,9 @@ help:
 	@echo "make check-files  do stored files and database records match? (CHECK_ARGS=--repair fixes)"
 	@echo "make services   start real PostgreSQL 15, Redis 7 and Ceph RGW on loopback (apt-get installs them)"
 	@echo "                (services-stop stops them, services-status says what runs)"
-	@echo "make test-scale run the database suites against that PostgreSQL, plus tests/scale"
-	@echo "                (needs make services first; PYTEST_ARGS as for make test)"
+	@echo "make test-scale run the whole suite on that PostgreSQL and Redis, the app on two backend"
+	@echo "                workers, plus tests/scale (cross-worker tests); needs make services first"
+	@echo "                (PYTEST_ARGS as for make test)"
 	@echo "make setup      venv + runtime deps + JS runtime (setup-dev: + test/lint deps)"
 	@echo "make lock       re-pin every dependency from requirements*.txt into requirements*.lock"
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
@@ -234,17 +235,24 @@ services-status: $(DEV_STAMP)
 	$(PY) -m tests.services status
 
 # The session's database is a fresh one on the services' PostgreSQL (tests/conftest.py,
-# UPLOAD_DEMO_TEST_DB_URL), Reflex keeps its states in their Redis (REFLEX_REDIS_URL; the
-# test backends are still one process each); tests/scale runs only here.
-test-scale: setup-dev
+# UPLOAD_DEMO_TEST_DB_URL), Reflex keeps its states in their Redis (REFLEX_REDIS_URL), and
+# the backend and E2E suites run against the production build on two backend workers
+# (UPLOAD_DEMO_TEST_WORKERS, tests/workers.py): the whole suite, in make test's order (the
+# unit tests record files in dirs of their own, so they run after the pages are checked);
+# tests/scale runs only here.
+test-scale: setup-dev browser
 	@[ -f '$(SERVICES_ENV)' ] \
 	  || { echo "error: $(SERVICES_ENV) is missing: run 'make services' first" >&2; exit 1; }
 	@$(PY) -m tests.services status >/dev/null \
 	  || { echo "error: the servers in $(SERVICES_ENV) are not all running: run 'make services'" >&2; exit 1; }
 	@set -a; source '$(SERVICES_ENV)'; set +a; \
 	export UPLOAD_DEMO_TEST_DB_URL="$$UPLOAD_DEMO_TEST_PG_URL" REFLEX_REDIS_URL="$$UPLOAD_DEMO_TEST_REDIS_URL"; \
-	echo "pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) (PostgreSQL, Redis)"; \
-	rc=0; $(PY) -m pytest tests/unit tests/backend tests/scale $(PYTEST_ARGS) || rc=$$?; \
+	export UPLOAD_DEMO_TEST_WORKERS=2; \
+	chromium="$${PLAYWRIGHT_CHROMIUM_PATH:-}"; \
+	if [ -z "$$chromium" ] && [ -x /usr/bin/chromium ]; then chromium=/usr/bin/chromium; fi; \
+	if [ -n "$$chromium" ]; then export PLAYWRIGHT_CHROMIUM_PATH="$$chromium"; fi; \
+	echo "pytest $(PYTEST_ARGS) (PostgreSQL, Redis, two workers)"; \
+	rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$$rc" = 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
 	exit "$$rc"
 

@@ -9,6 +9,12 @@ the PostgreSQL of ``make services``): then the session creates a fresh database 
 own there, migrates it, and drops it at the end. ``tests/scale/`` needs that server, so
 it is collected only when the variable is set or when it is named on the command line
 (where its own conftest fails loudly without it): ``make test`` stays the SQLite suite.
+
+The app under test is the real app in this process (``AppHarness``: a dev frontend, one
+backend), unless ``UPLOAD_DEMO_TEST_WORKERS`` is set (``make test-scale`` sets it): then
+``backend_url`` and ``frontend_url`` point at the production build on two backend
+workers sharing Redis, the database and the upload dir (tests/workers.py), and every
+suite that asks for them runs against those two processes instead.
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ if TYPE_CHECKING:
     # Imported in the fixture at run time: Reflex must not load before pytest_configure.
     from reflex.testing import AppHarness
 
+    from tests.workers import TwoWorkerApp
+
+#: The Playwright fixtures (``browser``, ``page``) for every folder that drives a browser.
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 
@@ -39,6 +50,8 @@ _server_database: tuple[str, str] | None = None
 
 #: A database server for the session instead of a SQLite file (``make test-scale``).
 DB_URL_VARIABLE = "UPLOAD_DEMO_TEST_DB_URL"
+#: Set (to anything but "") to run the suites against the app on two workers (``make test-scale``).
+WORKERS_VARIABLE = "UPLOAD_DEMO_TEST_WORKERS"
 SCALE = TESTS / "scale"
 
 
@@ -148,6 +161,11 @@ def upload_dir() -> Path:
     return Path(os.environ["REFLEX_UPLOADED_FILES_DIR"])
 
 
+def on_two_workers() -> bool:
+    """Whether the session's app is the two-worker one (``make test-scale``)."""
+    return bool(os.environ.get(WORKERS_VARIABLE))
+
+
 @pytest.fixture(scope="session")
 def app_harness() -> Iterator[AppHarness]:
     """The real app, started once for the whole session (backend + dev frontend)."""
@@ -158,16 +176,54 @@ def app_harness() -> Iterator[AppHarness]:
 
 
 @pytest.fixture(scope="session")
-def frontend_url(app_harness: AppHarness) -> str:
+def two_worker_app() -> Iterator[TwoWorkerApp]:
+    """The production build on two backend workers, started once for the session.
+
+    Two workers share what Reflex keeps per client only through Redis: without
+    ``REFLEX_REDIS_URL`` each would hold states of its own, so that is an error.
+    """
+    from tests.workers import TwoWorkerApp
+
+    if not os.environ.get("REFLEX_REDIS_URL"):
+        raise pytest.UsageError(
+            "two workers need REFLEX_REDIS_URL: run `make services`, then `make test-scale`"
+        )
+    assert _session_dir is not None
+    app = TwoWorkerApp(_session_dir / "two-workers")
+    app.workdir.mkdir()
+    try:
+        app.start()
+        yield app
+    finally:
+        app.stop()
+
+
+@pytest.fixture(scope="session")
+def frontend_url(request: pytest.FixtureRequest) -> str:
     """The running frontend, without a trailing slash."""
-    url = app_harness.frontend_url
+    if on_two_workers():
+        return request.getfixturevalue("two_worker_app").url
+    harness: AppHarness = request.getfixturevalue("app_harness")
+    url = harness.frontend_url
     assert url
     return url.rstrip("/")
 
 
 @pytest.fixture(scope="session")
-def backend_url(app_harness: AppHarness) -> str:
+def backend_url(request: pytest.FixtureRequest) -> str:
     """The running backend (AppHarness points the config's api_url at it)."""
+    if on_two_workers():
+        # In production Reflex serves the frontend and the backend on one port.
+        return request.getfixturevalue("two_worker_app").url
     from upload_demo.reflex_internals import api_url
 
+    request.getfixturevalue("app_harness")
     return api_url().rstrip("/")
+
+
+@pytest.fixture
+def server_pids(request: pytest.FixtureRequest, backend_url: str) -> list[int]:
+    """The processes serving ``backend_url``: this one (AppHarness), or both workers."""
+    if on_two_workers():
+        return request.getfixturevalue("two_worker_app").worker_pids()
+    return [os.getpid()]

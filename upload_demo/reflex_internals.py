@@ -3,7 +3,8 @@
 Read from Reflex 0.10.1 (``READ_FROM``). Public ``rx.*`` does not yet offer
 these: the type ``add_page`` takes for ``on_load``, the event name Reflex puts
 in the ``Reflex-Event-Handler`` header, a way to hand an event to a client's
-queue from outside a handler, the ref under which the browser keeps a running
+queue from outside a handler, a way to keep a worker's idea of which worker
+holds each tab's websocket current, the ref under which the browser keeps a running
 upload's request, a JavaScript expression that carries its imports, and the
 config and environment ``rx.get_upload_dir`` reads. Pages and components use
 ``rx.*`` only; the rest of the app imports these from here.
@@ -47,6 +48,7 @@ __all__ = [
     "configured_upload_dir",
     "db_url",
     "enqueue_event",
+    "follow_socket_owners",
     "handler_name",
     "initialize_gitignore",
     "js_expression",
@@ -73,6 +75,32 @@ async def enqueue_event(app: rx.App, token: str, handler: Any, payload: dict[str
     """
     event = Event(name=handler_name(handler), payload=payload)
     await app.event_processor.enqueue(token, event)
+
+
+def follow_socket_owners(app: rx.App) -> bool:
+    """Keep this worker's record of which worker holds each tab's websocket current.
+
+    With Redis, a worker that updates a tab whose websocket another worker holds
+    (the guard's refusal event, an upload handler's state changes) looks up that
+    worker in Redis and caches the answer. Reflex keeps the cache current from
+    Redis's keyspace notifications, but starts listening only when the worker
+    accepts a websocket of its own. A worker that has only served upload requests
+    (most likely when a few tabs are spread over several workers) kept a stale
+    answer: once the tab's socket moved to a new process, the updates went to the
+    one gone, and the page never heard of them. Started when the worker starts,
+    the listener drops a record as soon as its socket is gone. Returns whether
+    there was anything to follow (False without Redis: one worker, no cache).
+    """
+    from reflex.utils.token_manager import RedisTokenManager
+
+    namespace = app.event_namespace
+    # The namespace's token manager has no public accessor.
+    manager = namespace._token_manager if namespace is not None else None
+    if not isinstance(manager, RedisTokenManager):
+        return False
+    # What Reflex itself calls when it links a socket to a token.
+    manager._ensure_socket_record_task()
+    return True
 
 
 def upload_controller_ref(upload_id: str) -> str:

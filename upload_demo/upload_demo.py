@@ -17,7 +17,13 @@ from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
 from upload_demo.pages.video import VideoState, video_page
-from upload_demo.reflex_internals import OnLoad, enqueue_event, handler_name, upload_endpoint
+from upload_demo.reflex_internals import (
+    OnLoad,
+    enqueue_event,
+    follow_socket_owners,
+    handler_name,
+    upload_endpoint,
+)
 from upload_demo.routes import Route
 from upload_demo.upload_state import UploadPageState
 
@@ -79,6 +85,17 @@ async def remove_crash_leftovers() -> AsyncIterator[None]:
     yield
 
 
+@contextlib.asynccontextmanager
+async def follow_other_workers_sockets() -> AsyncIterator[None]:
+    """With several workers, know at once when a tab's websocket moves to another worker.
+
+    This worker may update a tab whose websocket another worker holds (a refusal,
+    an upload's result); see ``reflex_internals.follow_socket_owners``.
+    """
+    follow_socket_owners(app)
+    yield
+
+
 # Later entries wrap earlier ones: downloads.api adds GET /download/{id}, and the guard
 # sits in front of everything, so it sees every upload request first.
 app = rx.App(
@@ -97,3 +114,4 @@ for route in routes.ROUTES:
     app.add_page(bound.page, route=route.path, title=route.title, on_load=bound.on_load)
 
 app.register_lifespan_task(remove_crash_leftovers)
+app.register_lifespan_task(follow_other_workers_sockets)

@@ -2,9 +2,10 @@
 
 The guard tests talk to the running app over a raw socket, so they can send a
 body slowly, watch for an answer after every piece, and prove the 413 came
-while the client still had most of its bytes to send. They also watch this
-process's open files: the test app's backend runs in a thread here, so
-Starlette's spool files (anonymous temporary files) show up in /proc/self/fd.
+while the client still had most of its bytes to send. They also watch the open
+files of the processes serving the app (``server_pids``: this one, where the test
+app's backend runs in a thread, or both workers on two), so Starlette's spool
+files (anonymous temporary files) show up in their /proc/PID/fd.
 
 The name tests send Content-Disposition headers byte for byte (the traversal
 list Django tests its uploads with, plus ``filename*=`` tricks) and check that
@@ -48,9 +49,9 @@ PIECE = 256 * 1024
 # --- a client that listens while it sends -------------------------------------
 
 
-def own_spools() -> set[Spool]:
-    """Starlette's spool files held by this process (the test app's backend runs here)."""
-    return spool_files(os.getpid())
+def server_spools(pids: list[int]) -> set[tuple[int, Spool]]:
+    """Starlette's spool files held by the serving processes, each with its holder's pid."""
+    return {(pid, spool) for pid in pids for spool in spool_files(pid)}
 
 
 def file_part_head(name: str, boundary: str) -> bytes:
@@ -169,10 +170,10 @@ class SlowUpload:
         return json.loads(self.text)["detail"]
 
 
-def wait_for_no_spool(before: set[Spool]) -> set[Spool]:
+def wait_for_no_spool(pids: list[int], before: set[tuple[int, Spool]]) -> set[tuple[int, Spool]]:
     """Spool files opened since ``before`` and still open after a short wait."""
     deadline = time.monotonic() + 5
-    while (left := own_spools() - before) and time.monotonic() < deadline:
+    while (left := server_spools(pids) - before) and time.monotonic() < deadline:
         time.sleep(0.05)
     return left
 
@@ -181,16 +182,20 @@ def wait_for_no_spool(before: set[Spool]) -> set[Spool]:
 
 
 def test_declared_length_over_total_is_refused_before_the_body(
-    backend_url: str, upload_dir: Path
+    backend_url: str, upload_dir: Path, server_pids: list[int]
 ) -> None:
     page = OneStepState.policy
     declared = 4 * page.max_total_size  # 200 MB announced
-    before, rows_before, spools_before = listing(upload_dir), row_count(), own_spools()
-    spools_seen: set[Spool] = set()
+    before, rows_before, spools_before = (
+        listing(upload_dir),
+        row_count(),
+        server_spools(server_pids),
+    )
+    spools_seen: set[tuple[int, Spool]] = set()
 
     upload = SlowUpload(backend_url, OneStepState.handle_upload, declared=declared)
     upload.send_until_answered(
-        give_up_after=declared, on_piece=lambda _: spools_seen.update(own_spools())
+        give_up_after=declared, on_piece=lambda _: spools_seen.update(server_spools(server_pids))
     )
 
     assert upload.status == 413, upload.answer[:300]
@@ -210,15 +215,21 @@ def test_declared_length_over_total_is_refused_before_the_body(
     assert row_count() == rows_before
 
 
-def test_undeclared_length_is_counted_and_cut_off(backend_url: str, upload_dir: Path) -> None:
+def test_undeclared_length_is_counted_and_cut_off(
+    backend_url: str, upload_dir: Path, server_pids: list[int]
+) -> None:
     page = OneStepState.policy
     limit = guard.request_limit(page)
-    before, rows_before, spools_before = listing(upload_dir), row_count(), own_spools()
-    spools_seen: set[Spool] = set()
+    before, rows_before, spools_before = (
+        listing(upload_dir),
+        row_count(),
+        server_spools(server_pids),
+    )
+    spools_seen: set[tuple[int, Spool]] = set()
 
     upload = SlowUpload(backend_url, OneStepState.handle_upload, declared=None)
     upload.send_until_answered(
-        give_up_after=4 * limit, on_piece=lambda _: spools_seen.update(own_spools())
+        give_up_after=4 * limit, on_piece=lambda _: spools_seen.update(server_spools(server_pids))
     )
 
     assert upload.status == 413, upload.answer[:300]
@@ -229,7 +240,7 @@ def test_undeclared_length_is_counted_and_cut_off(backend_url: str, upload_dir: 
     assert limit < upload.sent < limit + 20_000_000, upload.sent
     # Starlette had spooled the part to a temporary file, and closed it when cut off.
     assert spools_seen - spools_before, "the request should have been spooled while it streamed"
-    assert wait_for_no_spool(spools_before) == set()
+    assert wait_for_no_spool(server_pids, spools_before) == set()
     assert listing(upload_dir) == before
     assert row_count() == rows_before
 

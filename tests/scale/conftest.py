@@ -1,5 +1,11 @@
 """tests/scale: the app against real servers (``make services``, then ``make test-scale``).
 
+The cross-worker tests (``test_workers_*.py``) use the session's app on two workers
+(``two_worker_app``, in the root conftest) and ``workers``: two more backend
+processes of the app, A and B, on ports of their own, with the same Redis, database
+and upload dir (see tests/workers.py for why both shapes exist). The browser fixtures
+are the E2E suite's (tests/browser.py).
+
 Excluded from ``make test`` by design, not skipped: the root conftest leaves this folder
 out of collection unless ``UPLOAD_DEMO_TEST_DB_URL`` names a database server (as
 ``make test-scale`` does), so the default suite stays the embedded SQLite one and shows no
@@ -18,7 +24,8 @@ import pytest
 import sqlalchemy
 import sqlalchemy.engine
 
-from tests.conftest import DB_URL_VARIABLE
+from tests.conftest import DB_URL_VARIABLE, WORKERS_VARIABLE
+from tests.workers import Pair, start_pair
 from upload_demo.bucket import BucketStore
 
 
@@ -29,6 +36,22 @@ def pytest_configure(config: pytest.Config) -> None:
             f"tests/scale needs a PostgreSQL server in {DB_URL_VARIABLE} "
             f"(now {url or 'unset'}): run `make services`, then `make test-scale`"
         )
+    if not os.environ.get("REFLEX_REDIS_URL") or not os.environ.get(WORKERS_VARIABLE):
+        raise pytest.UsageError(
+            f"tests/scale needs Redis in REFLEX_REDIS_URL and the app on two workers "
+            f"({WORKERS_VARIABLE}): run `make services`, then `make test-scale`"
+        )
+
+
+@pytest.fixture(scope="session")
+def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """Workers A and B, started once for the session (side by side: a start is ~5 s)."""
+    pair = start_pair(tmp_path_factory.mktemp("workers"))
+    try:
+        yield pair
+    finally:
+        pair.a.stop()
+        pair.b.stop()
 
 
 @pytest.fixture(scope="session")

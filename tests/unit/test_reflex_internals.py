@@ -114,6 +114,30 @@ def test_the_app_has_an_event_processor_that_enqueues() -> None:
     )
 
 
+def test_a_worker_can_follow_which_worker_holds_each_socket() -> None:
+    """``follow_socket_owners`` starts the listener Reflex starts at a worker's first socket."""
+    namespace = _attribute("reflex.app", "EventNamespace")
+    assert "self._token_manager = TokenManager.create()" in inspect.getsource(namespace.__init__), (
+        "EventNamespace no longer keeps its token manager in _token_manager"
+    )
+    assert isinstance(getattr(rx.App, "event_namespace", None), property), (
+        "rx.App.event_namespace is gone"
+    )
+    manager = _attribute("reflex.utils.token_manager", "RedisTokenManager")
+    for name in ("_ensure_socket_record_task", "_subscribe_socket_record_updates"):
+        assert callable(getattr(manager, name, None)), f"RedisTokenManager.{name} is gone"
+    assert _parameters(manager._ensure_socket_record_task) == ["self"]
+    # Still started lazily, at a worker's first socket: what the app starts at its start-up.
+    assert "self._ensure_socket_record_task()" in inspect.getsource(manager.link_token_to_sid)
+    # A foreign owner, once looked up, is cached and served from the cache until a
+    # notification drops it: what makes the listener necessary.
+    owner = inspect.getsource(manager._get_token_owner)
+    assert "not refresh" in owner and "self.token_to_socket.get(token)" in owner
+    assert "self.token_to_socket.pop(token, None)" in inspect.getsource(
+        manager._handle_socket_record_del
+    )
+
+
 def _upload_js_copies() -> dict[str, Path]:
     """Reflex's upload.js template in the package, and the built app's copy if there is one."""
     templates = Path(_attribute("reflex_base.constants", "Templates").Dirs.WEB_TEMPLATE)

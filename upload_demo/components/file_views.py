@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import reflex as rx
 
@@ -42,6 +43,14 @@ def file_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
 def download_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The backend's ``/download/{id}`` (see downloads.py): the file under its original name."""
     return _backend_url("download/") + item.id.to_string()
+
+
+#: Attributes of a link to ``download_url``. Reflex renders ``rx.el.a(href=...)`` as React
+#: Router's ``Link``, which turns a click on a same-origin URL into a page change inside
+#: the app: with the frontend and the backend on one origin (``reflex run --env prod``),
+#: /download/{id} then showed the 404 page instead of downloading. ``reloadDocument``
+#: leaves the click to the browser, which downloads the attachment.
+DOWNLOAD_LINK_ATTRS: dict[str, Any] = {"reloadDocument": True}
 
 
 def preview_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
@@ -185,7 +194,12 @@ def file_dialog(item: rx.vars.ObjectVar[FileView], trigger: rx.Component) -> rx.
             rx.box(_full_view(item), margin_y="1em"),
             rx.hstack(
                 rx.button(
-                    rx.el.a(rx.icon("download", size=16), "Download", href=download_url(item)),
+                    rx.el.a(
+                        rx.icon("download", size=16),
+                        "Download",
+                        href=download_url(item),
+                        custom_attrs=DOWNLOAD_LINK_ATTRS,
+                    ),
                     as_child=True,
                     variant="soft",
                 ),

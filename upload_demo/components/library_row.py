@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from upload_demo.components.file_views import (
+    DOWNLOAD_LINK_ATTRS,
     details,
     download_url,
     file_dialog,
@@ -123,6 +124,7 @@ def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
                         href=download_url(item),
                         aria_label="Download " + item.name.to(str),
                         title="Download under the original name",
+                        custom_attrs=DOWNLOAD_LINK_ATTRS,
                     ),
                     as_child=True,
                     variant="soft",

@@ -1,4 +1,9 @@
-"""Playwright fixtures: one Chromium for the session, a fresh context per test."""
+"""Playwright fixtures: one Chromium for the session, a fresh context per test.
+
+A plugin of the root conftest (``pytest_plugins``), so the E2E suite and the
+cross-worker tests in tests/scale share the one browser: a second session-scoped
+Playwright in the same run would refuse to start inside the first one's loop.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,9 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-if TYPE_CHECKING:
-    from reflex.testing import AppHarness
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,8 +47,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, app_harness: AppHarness) -> Iterator[Page]:
-    """A fresh browser context (new Reflex client token) for each test."""
+def page(browser: Browser, frontend_url: str) -> Iterator[Page]:
+    """A fresh browser context (new Reflex client token) for each test, once the app runs."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     tab = context.new_page()
     yield tab
