@@ -278,11 +278,12 @@ def test_a_cancel_while_a_streamed_file_goes_to_the_bucket_leaves_nothing(
         return not running
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        outcomes = asyncio.run(
-            chunked.receive(
-                _one_chunk_file(name, data), policy.LARGE, bucket_store, pool, still_wanted
-            )
+        upload = chunked.receive(
+            _one_chunk_file(name, data), policy.LARGE, bucket_store, pool, still_wanted
         )
+        # A loop of its own: the session's Playwright may run one in this thread.
+        with concurrent.futures.ThreadPoolExecutor(1) as loop_thread:
+            outcomes = loop_thread.submit(asyncio.run, upload).result()
     assert any(publishing_seen), "the cancel came while the file was being published"
     assert outcomes == []
     assert db.rows_named(name) == []
