@@ -28,6 +28,19 @@ from upload_demo.models import StoredFile, UploadLease
 EXPIRED = datetime.timedelta(seconds=-1)
 
 
+def pdf_record(stored_name: str, data: bytes) -> StoredFile:
+    """The row a /large upload of ``data`` as a PDF would commit."""
+    return StoredFile(
+        original_name=f"doc-{db.tag()}.pdf",
+        stored_name=stored_name,
+        kind="document",
+        content_type="application/pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_page="large",
+    )
+
+
 class Records:
     """The test's own database: records and leases as the app writes them."""
 
@@ -46,15 +59,7 @@ class Records:
         data = b"%PDF-1.7\n" + os.urandom(16)
         if in_bucket:
             put(store, name, data)
-        row = StoredFile(
-            original_name=f"doc-{db.tag()}.pdf",
-            stored_name=name,
-            kind="document",
-            content_type="application/pdf",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            source_page="large",
-        )
+        row = pdf_record(name, data)
         with self.session() as session:
             session.add(row)
             session.commit()
@@ -148,19 +153,8 @@ def test_a_record_committed_after_the_check_spares_its_object(
     report = consistency.scan(bucket_store, session_factory=own.session)
     assert report.orphan_files == [name]
     # The writer commits (late, but its lease was not taken back yet).
-    data = b"%PDF-1.7\nlate"
     with own.session() as session:
-        session.add(
-            StoredFile(
-                original_name=f"late-{db.tag()}.pdf",
-                stored_name=name,
-                kind="document",
-                content_type="application/pdf",
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                source_page="large",
-            )
-        )
+        session.add(pdf_record(name, b"%PDF-1.7\nlate"))
         leases.release_in(session, lease)
         session.commit()
     assert consistency.repair(bucket_store, report, session_factory=own.session).files_removed == []
