@@ -13,10 +13,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import random
-import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,29 +194,13 @@ def fill(url: str, count: int) -> tuple[float, float]:
     return inserted - started, migrated - inserted
 
 
-@contextlib.contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A scratch database on the server (ICU en-US, as the tests make), dropped afterwards."""
-    name = f"upload_demo_bench_{secrets.token_hex(6)}"
-    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        try:
-            connection.execute(
-                sqlalchemy.text(
-                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                    "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
-                )
-            )
-        except sqlalchemy.exc.DBAPIError:  # a server built without ICU
-            connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
-        # Index builds sort in memory instead of on disk (the migration's CREATE INDEX).
-        connection.execute(
-            sqlalchemy.text(f"ALTER DATABASE {name} SET maintenance_work_mem = '512MB'")
-        )
-    try:
-        url = sqlalchemy.engine.make_url(server_url).set(database=name)
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+def postgres_database(server_url: str) -> contextlib.AbstractContextManager[str]:
+    """A scratch database on the server (ICU en-US, as the tests make), dropped afterwards.
+
+    Index builds sort in memory instead of on disk (the migration's CREATE INDEX).
+    """
+    from tests.scratch_db import scratch_database
+
+    return scratch_database(
+        server_url, "upload_demo_bench_", settings={"maintenance_work_mem": "512MB"}
+    )

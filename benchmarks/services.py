@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import psutil
@@ -75,27 +74,11 @@ def find(env_file: Path | None = None) -> Services | str:
     )
 
 
-@contextlib.contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``server_url`` (its URL), dropped on the way out.
+def scratch_database(server_url: str) -> contextlib.AbstractContextManager[str]:
+    """A new, empty database on the server of ``server_url`` (its URL), dropped on the way out."""
+    from tests import scratch_db
 
-    FORCE on the drop ends connections a server process may still hold open.
-    """
-    import sqlalchemy
-
-    url = sqlalchemy.engine.make_url(server_url)
-    name = f"{DATABASE_PREFIX}{secrets.token_hex(6)}"
-    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with engine.connect() as connection:
-                connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    finally:
-        engine.dispose()
+    return scratch_db.scratch_database(server_url, DATABASE_PREFIX, linguistic=False)
 
 
 def database_exists(server_url: str, name: str) -> bool:

@@ -20,7 +20,6 @@ suite that asks for them runs against those two processes instead.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -56,48 +55,26 @@ SCALE = TESTS / "scale"
 
 
 def _create_server_database(server_url: str) -> str:
-    """A fresh, empty database on the server of ``server_url``; its URL.
+    """A fresh, empty database on the server of ``server_url`` (ICU en-US); its URL.
 
-    Created as a typical production database is, with a linguistic collation (ICU
-    ``en-US``), so anything that depends on the server's collation shows here.
     Statements that wait for a lock fail after 5 s, as on SQLite (its busy timeout),
     so a test that locks a table makes others fail instead of hanging.
     """
     global _server_database
-    import sqlalchemy
-    import sqlalchemy.exc
+    from tests.scratch_db import create_database
 
-    url = sqlalchemy.engine.make_url(server_url)
-    name = f"upload_demo_test_{secrets.token_hex(6)}"
-    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        try:
-            connection.execute(
-                sqlalchemy.text(
-                    f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                    "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
-                )
-            )
-        except sqlalchemy.exc.DBAPIError:  # a server built without ICU: its default locale
-            connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
-        connection.execute(sqlalchemy.text(f"ALTER DATABASE {name} SET lock_timeout = '5s'"))
-    engine.dispose()
+    url, name = create_database(server_url, "upload_demo_test_", settings={"lock_timeout": "5s"})
     _server_database = (server_url, name)
-    return url.set(database=name).render_as_string(hide_password=False)
+    return url
 
 
 def _drop_server_database() -> None:
     global _server_database
     if _server_database is None:
         return
-    import sqlalchemy
+    from tests.scratch_db import drop_database
 
-    # FORCE ends the connections still open in the app's pool.
-    server_url, name = _server_database
-    engine = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    engine.dispose()
+    drop_database(*_server_database)
     _server_database = None
 
 

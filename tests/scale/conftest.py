@@ -21,10 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy
-import sqlalchemy.engine
 
 from tests.conftest import DB_URL_VARIABLE, WORKERS_VARIABLE
+from tests.scratch_db import scratch_database
 from tests.workers import Pair, start_pair
 from upload_demo.bucket import BucketStore
 
@@ -63,17 +62,8 @@ def server_url() -> str:
 @pytest.fixture
 def empty_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the server (default collation), dropped after the test."""
-    name = f"upload_demo_scale_{secrets.token_hex(6)}"
-    admin = sqlalchemy.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
-    url = sqlalchemy.engine.make_url(server_url).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sqlalchemy.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with scratch_database(server_url, "upload_demo_scale_", linguistic=False) as url:
+        yield url
 
 
 @pytest.fixture
