@@ -247,6 +247,8 @@ def test_download_carries_the_original_name(
     name = f"{label} {tag()}.pdf"
     data = samples.pdf_bytes(name)
     store(upload_dir, policy.RESTRICTED, [(name, data)])
+    closed: list[str] = []
+    page.on("websocket", lambda ws: ws.on("close", lambda _: closed.append(ws.url)))
     open_library(page, frontend_url, f"?q={name[-12:]}")
     expect(rows(page)).to_have_count(1)
 
@@ -261,6 +263,9 @@ def test_download_carries_the_original_name(
     with page.expect_download() as again:
         page.get_by_role("dialog").get_by_role("link", name="Download").click()
     assert again.value.suggested_filename == name
+    # A download is not a page change: the tab keeps its websocket (a dropped one is
+    # reopened by the next click with a full rehydrate, whose on_load wiped a notice).
+    assert closed == []
 
 
 def test_delete_asks_first_then_removes_file_preview_and_record(

@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from upload_demo import stores
+from upload_demo.components.layout import DOWNLOAD_FRAME
 from upload_demo.file_view import FileView
 from upload_demo.reflex_internals import js_expression
 
@@ -45,12 +46,14 @@ def download_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     return _backend_url("download/") + item.id.to_string()
 
 
-#: Attributes of a link to ``download_url``. Reflex renders ``rx.el.a(href=...)`` as React
-#: Router's ``Link``, which turns a click on a same-origin URL into a page change inside
-#: the app: with the frontend and the backend on one origin (``reflex run --env prod``),
-#: /download/{id} then showed the 404 page instead of downloading. ``reloadDocument``
-#: leaves the click to the browser, which downloads the attachment.
-DOWNLOAD_LINK_ATTRS: dict[str, Any] = {"reloadDocument": True}
+#: Attributes of a link to ``download_url``. It opens in the page's hidden download frame
+#: (``layout.DOWNLOAD_FRAME``): a click that navigated the tab itself fires ``beforeunload``,
+#: on which Reflex closes the tab's websocket, and the next click reopened it with a full
+#: rehydrate that ran on_load again (the ``download`` attribute would avoid that only on the
+#: same origin, not with the backend on a port of its own). A link with a target is also
+#: left alone by React Router, which would otherwise turn a same-origin /download/{id} into
+#: a page change inside the app (the 404 page).
+DOWNLOAD_LINK_ATTRS: dict[str, Any] = {"target": DOWNLOAD_FRAME}
 
 
 def preview_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:

@@ -55,10 +55,16 @@ def navbar() -> rx.Component:
     )
 
 
+#: The name of every page's hidden frame that download links open in (see
+#: ``file_views.DOWNLOAD_LINK_ATTRS``): an attachment there downloads, the tab stays put.
+DOWNLOAD_FRAME = "downloads"
+
+
 def page_layout(title: str, summary: str, route: Route, *children: rx.Component) -> rx.Component:
     """A page: heading, one sentence on the Reflex feature shown, and its source file."""
     return rx.box(
         navbar(),
+        rx.el.iframe(name=DOWNLOAD_FRAME, title="Downloads", hidden=True),
         rx.el.main(
             rx.vstack(
                 rx.heading(title, size="8", as_="h1"),
