@@ -61,6 +61,7 @@ FILTER_PREFIXES: tuple[tuple[str, ...], ...] = (
     ("kind",),
     ("source_page",),
     ("kind", "source_page"),
+    ("uploaded_by",),
 )
 
 
@@ -107,6 +108,14 @@ class StoredFile(sqlmodel.SQLModel, table=True):
     # A derived file beside the original in the upload dir (image thumbnail or video
     # poster); it lives and dies with this row.
     preview_name: str | None = None
+    #: The account name of whoever uploaded it; "anonymous" with no accounts, "unknown" for
+    #: rows from before accounts, "drop link" for a drop link's upload (``drop_link_id``).
+    uploaded_by: str = sqlmodel.Field(
+        default="anonymous", sa_column_kwargs={"server_default": "unknown"}
+    )
+    #: No foreign key: on SQLite adding one rebuilds the table, which drops its triggers
+    #: (FileTotal's); links are revoked, never deleted, so the id always resolves.
+    drop_link_id: int | None = sqlmodel.Field(default=None, index=True)
 
 
 @sqlalchemy.event.listens_for(StoredFile, "before_insert")
@@ -144,3 +153,81 @@ class FileTotal(sqlmodel.SQLModel, table=True):
     source_page: str = sqlmodel.Field(primary_key=True)
     files: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
     bytes: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
+
+
+# --- access (accounts.py, sessions.py, drop_links.py) -------------------------------
+
+#: The two roles: members upload, browse and download; admins also delete and manage.
+ADMIN = "admin"
+MEMBER = "member"
+
+
+class Account(sqlmodel.SQLModel, table=True):
+    """Someone who signs in. The password is kept as an argon2 hash only."""
+
+    id: int | None = sqlmodel.Field(default=None, primary_key=True)
+    #: Lower case, unique (accounts.clean_name).
+    name: str = sqlmodel.Field(unique=True)
+    password_hash: str
+    role: str = MEMBER
+    disabled: bool = False
+    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+    last_sign_in_at: datetime.datetime | None = None
+
+
+class SignInSession(sqlmodel.SQLModel, table=True):
+    """A signed-in browser. Its cookie holds a random token; only the token's hash is here."""
+
+    id: str = sqlmodel.Field(primary_key=True)
+    account_id: int = sqlmodel.Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+    #: Idle expiry counts from here; refreshed at most once a minute (sessions.TOUCH_EVERY).
+    last_seen_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+
+
+class TabGrant(sqlmodel.SQLModel, table=True):
+    """What a tab (its Reflex client token) may upload as: a session or a drop link.
+
+    The upload request of a page whose backend is another origin carries no
+    cookie (Reflex sends it without credentials), but it carries the tab's
+    token: the page's on_load writes this row from the cookie its websocket
+    came with, and the upload guard reads it. It ends with the session.
+    """
+
+    client_token: str = sqlmodel.Field(primary_key=True)
+    session_id: str | None = sqlmodel.Field(
+        default=None, foreign_key="signinsession.id", index=True, ondelete="CASCADE"
+    )
+    drop_link_id: int | None = sqlmodel.Field(
+        default=None, foreign_key="droplink.id", index=True, ondelete="CASCADE"
+    )
+    granted_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+
+
+class SignInFailure(sqlmodel.SQLModel, table=True):
+    """Failed sign-ins per account name and per client address, to slow guessing down."""
+
+    key: str = sqlmodel.Field(primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+
+
+class DropLink(sqlmodel.SQLModel, table=True):
+    """An admin's file request: whoever has the token uploads through /drop, nothing more."""
+
+    id: int | None = sqlmodel.Field(default=None, primary_key=True)
+    token: str = sqlmodel.Field(unique=True)
+    label: str
+    created_by: str
+    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+    expires_at: datetime.datetime | None = None
+    max_files: int | None = None
+    max_bytes: int | None = sqlmodel.Field(default=None, sa_type=sqlalchemy.BigInteger)
+    revoked_at: datetime.datetime | None = None
+
+
+class AppSecret(sqlmodel.SQLModel, table=True):
+    """Secrets every worker must share (the URL-signing key), made on first use."""
+
+    name: str = sqlmodel.Field(primary_key=True)
+    value: str
