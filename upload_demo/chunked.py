@@ -88,6 +88,7 @@ class _File:
         policy: UploadPolicy,
         store: Store,
         pool: concurrent.futures.Executor,
+        by: ingest.Uploader,
     ) -> None:
         self.raw_name = raw_name
         self.name = ingest.display_name(raw_name)
@@ -96,6 +97,7 @@ class _File:
         self.policy = policy
         self.store = store
         self.pool = pool
+        self.by = by
         #: Set when the upload ends early: a publish to a bucket still running stops.
         self.stop = threading.Event()
         self.received = 0
@@ -173,7 +175,9 @@ class _File:
     def _keep(self) -> Outcome:
         assert self.sink is not None and self.file_type is not None
         received = self.sink.finish()
-        return ingest.keep(self.name, received, self.file_type, self.policy, self.store, self.stop)
+        return ingest.keep(
+            self.name, received, self.file_type, self.policy, self.store, self.stop, self.by
+        )
 
     def _close(self, busy: concurrent.futures.Future[Any] | None) -> None:
         if busy is not None:
@@ -226,6 +230,7 @@ async def receive(
     store: Store,
     pool: concurrent.futures.Executor,
     still_wanted: Callable[[], Awaitable[bool]] | None = None,
+    by: ingest.Uploader = ingest.NOBODY,
 ) -> list[Outcome]:
     """Check, store and record each file of a chunked upload; one Outcome per file.
 
@@ -243,7 +248,7 @@ async def receive(
                 total += outcomes[-1].size
                 current = None
             if current is None:
-                current = _File(chunk.filename, len(outcomes), total, policy, store, pool)
+                current = _File(chunk.filename, len(outcomes), total, policy, store, pool, by)
                 policy.check_position(current.index)
             await current.add(chunk.data)
         if current is not None:

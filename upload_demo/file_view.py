@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from upload_demo import signing, stores
 from upload_demo.models import StoredFile
 from upload_demo.units import human_bytes, human_duration
 
@@ -25,9 +26,22 @@ class FileView:
     codec: str = ""
     #: Thumbnail (images) or poster frame (videos) beside the file; "" when there is none.
     preview_name: str = ""
+    #: Backend paths with a signature (signing.py), so they open without a session too.
+    file_path: str = ""
+    preview_path: str = ""
+    download_path: str = ""
+    #: Who uploaded it (an account name, "anonymous", "unknown") and through which link.
+    uploaded_by: str = ""
+    drop_link_label: str = ""
 
 
-def from_record(record: StoredFile) -> FileView:
+def stored_path(stored_name: str) -> str:
+    """A stored file's signed path on the backend: the upload dir's, or the bucket route's."""
+    route = "files" if stores.in_bucket() else "_upload"
+    return signing.sign(f"{route}/{stored_name}")
+
+
+def from_record(record: StoredFile, drop_link_label: str = "") -> FileView:
     """Format a row for the page: sizes in human units, time in UTC, short hash."""
     parts = []
     if record.width and record.height:
@@ -52,4 +66,9 @@ def from_record(record: StoredFile) -> FileView:
         page=record.source_page,
         codec=record.codec or "",
         preview_name=record.preview_name or "",
+        file_path=stored_path(record.stored_name),
+        preview_path=stored_path(record.preview_name) if record.preview_name else "",
+        download_path=signing.sign(f"download/{record.id}"),
+        uploaded_by=record.uploaded_by,
+        drop_link_label=drop_link_label,
     )

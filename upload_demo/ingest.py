@@ -49,6 +49,18 @@ class Incoming:
     declared_size: int | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class Uploader:
+    """Who a file is recorded as uploaded by (access.Viewer.uploader), and through which link."""
+
+    name: str = "anonymous"
+    drop_link_id: int | None = None
+
+
+#: The uploader of a file stored without anyone signed in (the open app, scripts, tests).
+NOBODY = Uploader()
+
+
 @dataclasses.dataclass
 class Outcome:
     """What happened to one file, as the page shows it."""
@@ -132,6 +144,7 @@ def _record(
     preview_name: str | None,
     store: Store,
     lease: Lease | None,
+    by: Uploader,
 ) -> Outcome:
     record = StoredFile(
         original_name=name,
@@ -146,6 +159,8 @@ def _record(
         duration=info.duration if info else None,
         codec=info.codec if info else None,
         preview_name=preview_name,
+        uploaded_by=by.name,
+        drop_link_id=by.drop_link_id,
     )
     try:
         # On failure this removes the file and its preview.
@@ -173,6 +188,7 @@ def keep(
     policy: UploadPolicy,
     store: Store,
     stop: threading.Event | None = None,
+    by: Uploader = NOBODY,
 ) -> Outcome:
     """Decode, publish and record a received file unless it repeats stored bytes.
 
@@ -212,14 +228,14 @@ def keep(
         names = (received.staged.name, *([preview.name] if preview is not None else []))
         lease = stack.enter_context(store.claim(names))
         _publish(received.staged, preview, file_type, store, lease, stop)
-        outcome = _record(name, received, file_type, policy, info, preview_name, store, lease)
+        outcome = _record(name, received, file_type, policy, info, preview_name, store, lease, by)
     if outcome.stored:
         outcome.message += note
     return outcome
 
 
 def _store_one(
-    item: Incoming, index: int, policy: UploadPolicy, store: Store, total: int
+    item: Incoming, index: int, policy: UploadPolicy, store: Store, total: int, by: Uploader
 ) -> Outcome:
     name = display_name(item.name)
     policy.check_position(index)
@@ -231,7 +247,7 @@ def _store_one(
         with storage.receive(
             item.stream, store.staging_dir, file_type.extension, max_bytes=room, head=head
         ) as received:
-            return keep(name, received, file_type, policy, store)
+            return keep(name, received, file_type, policy, store, by=by)
     except storage.TooLarge as exc:
         # The declared size lied (or was absent): the count while copying decides.
         if exc.limit == policy.max_file_size:
@@ -239,13 +255,15 @@ def _store_one(
         raise policy.over_total() from None
 
 
-def ingest_batch(items: list[Incoming], policy: UploadPolicy, store: Store) -> list[Outcome]:
+def ingest_batch(
+    items: list[Incoming], policy: UploadPolicy, store: Store, by: Uploader = NOBODY
+) -> list[Outcome]:
     """Check, store and record each file; one Outcome per file, in order."""
     outcomes: list[Outcome] = []
     total = 0
     for index, item in enumerate(items):
         try:
-            outcome = _store_one(item, index, policy, store, total)
+            outcome = _store_one(item, index, policy, store, total, by)
         except Rejected as exc:
             outcome = Outcome(name=display_name(item.name), stored=False, message=str(exc))
         except Exception:

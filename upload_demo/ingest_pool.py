@@ -14,7 +14,7 @@ import concurrent.futures
 import contextvars
 
 from upload_demo import ingest
-from upload_demo.ingest import Incoming, Outcome
+from upload_demo.ingest import Incoming, Outcome, Uploader
 from upload_demo.policy import UploadPolicy
 from upload_demo.stores import Store
 
@@ -28,10 +28,10 @@ POOL = concurrent.futures.ThreadPoolExecutor(
 
 
 async def ingest_in_pool(
-    items: list[Incoming], policy: UploadPolicy, store: Store
+    items: list[Incoming], policy: UploadPolicy, store: Store, by: Uploader
 ) -> list[Outcome]:
     """``ingest.ingest_batch`` in the pool, with this context (as asyncio.to_thread)."""
     context = contextvars.copy_context()
     return await asyncio.get_running_loop().run_in_executor(
-        POOL, lambda: context.run(ingest.ingest_batch, items, policy, store)
+        POOL, lambda: context.run(ingest.ingest_batch, items, policy, store, by)
     )

@@ -24,7 +24,7 @@ import reflex as rx
 from reflex_base import config as reflex_config
 from reflex_base import constants
 from reflex_base.environment import environment
-from reflex_base.event import Event, EventType
+from reflex_base.event import Event, EventType, IndividualEventType
 from reflex_base.utils.format import format_event_handler
 from reflex_components_radix.themes.base import LiteralAccentColor
 
@@ -39,11 +39,16 @@ AccentColor = LiteralAccentColor
 #: What ``app.add_page(on_load=...)`` takes: a State's handler called with no argument.
 OnLoad = EventType[()]
 
+#: One of them: a list of these is an ``OnLoad`` too.
+OneOnLoad = IndividualEventType[()]
+
 __all__ = [
     "READ_FROM",
     "AccentColor",
     "OnLoad",
+    "OneOnLoad",
     "api_url",
+    "backend_host",
     "backend_route",
     "configured_upload_dir",
     "db_url",
@@ -131,6 +136,11 @@ def js_expression(code: str, *uses: rx.Var) -> rx.Var:
 def backend_route(path: str) -> str:
     """``path`` under the configured backend path, where Reflex mounts its own routes."""
     return reflex_config.get_config().prepend_backend_path(path)
+
+
+def backend_host() -> str:
+    """The address the backend listens on (``reflex run --backend-host`` sets it too)."""
+    return reflex_config.get_config().backend_host
 
 
 def upload_endpoint() -> str:

@@ -33,6 +33,13 @@ class Card:
     page: str = ""
 
 
+#: Who sees a route in the nav bar: everyone who may use the app, admins only, or nobody
+#: (a page reached by its own link, such as a drop link's or the sign-in page).
+NAV_ALL = "all"
+NAV_ADMIN = "admin"
+NAV_NONE = "none"
+
+
 @dataclasses.dataclass(frozen=True)
 class Route:
     """One page of the app."""
@@ -42,6 +49,10 @@ class Route:
     #: The page's module, shown on the page as its source.
     source: str
     card: Card | None = None
+    nav: str = NAV_ALL
+    #: Shown to whoever has the URL (sign-in, drop links); every other page needs a
+    #: session once the app has accounts (access_state.AccessState.check).
+    public: bool = False
 
     @property
     def title(self) -> str:
@@ -122,8 +133,19 @@ LIBRARY = Route(
     ),
 )
 
+SIGN_IN = Route("/sign-in", "Sign in", "upload_demo/pages/sign_in.py", nav=NAV_NONE, public=True)
+
 #: Every page, in nav order.
-ROUTES: tuple[Route, ...] = (HOME, IMAGES, VIDEO, RESTRICTED, ONE_STEP, LARGE, LIBRARY)
+ROUTES: tuple[Route, ...] = (
+    HOME,
+    IMAGES,
+    VIDEO,
+    RESTRICTED,
+    ONE_STEP,
+    LARGE,
+    LIBRARY,
+    SIGN_IN,
+)
 
 #: The pages with a card on the home page, with their cards, in card order.
 CARDS: tuple[tuple[Route, Card], ...] = tuple(

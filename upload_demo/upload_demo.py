@@ -8,7 +8,19 @@ from typing import NamedTuple
 
 import reflex as rx
 
-from upload_demo import consistency, downloads, guard, routes, stores
+from upload_demo import (
+    access,
+    access_guard,
+    auth_routes,
+    consistency,
+    downloads,
+    guard,
+    routes,
+    sessions,
+    signing,
+    stores,
+)
+from upload_demo.access_state import AccessState
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
@@ -16,9 +28,12 @@ from upload_demo.pages.library import library_page
 from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
+from upload_demo.pages.sign_in import SignInState, sign_in_page
 from upload_demo.pages.video import VideoState, video_page
 from upload_demo.reflex_internals import (
-    OnLoad,
+    OneOnLoad,
+    backend_host,
+    backend_route,
     enqueue_event,
     follow_socket_owners,
     handler_name,
@@ -33,7 +48,7 @@ class Bound(NamedTuple):
 
     page: Callable[[], rx.Component]
     state: type[rx.State]
-    on_load: OnLoad
+    on_load: OneOnLoad
 
 
 #: Each route in routes.ROUTES, bound to its page.
@@ -45,6 +60,7 @@ PAGES: dict[Route, Bound] = {
     routes.ONE_STEP: Bound(one_step_page, OneStepState, OneStepState.load_items),
     routes.LARGE: Bound(large_page, LargeState, LargeState.load_items),
     routes.LIBRARY: Bound(library_page, LibraryState, LibraryState.load),
+    routes.SIGN_IN: Bound(sign_in_page, SignInState, SignInState.load),
 }
 
 #: Every page State with an upload handler, by the handler's name in the
@@ -86,6 +102,19 @@ async def remove_crash_leftovers() -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
+async def refuse_to_face_the_network_unguarded() -> AsyncIterator[None]:
+    """Refuse to start on a non-loopback host with no admin account (access.check_start).
+
+    Also drops sessions idle past the timeout and makes the URL-signing key, so the
+    first page does not wait for either.
+    """
+    await asyncio.to_thread(access.check_start, backend_host())
+    await asyncio.to_thread(sessions.close_idle)
+    await asyncio.to_thread(signing.sign, "warm-up")
+    yield
+
+
+@contextlib.asynccontextmanager
 async def follow_other_workers_sockets() -> AsyncIterator[None]:
     """With several workers, know at once when a tab's websocket moves to another worker.
 
@@ -96,22 +125,31 @@ async def follow_other_workers_sockets() -> AsyncIterator[None]:
     yield
 
 
-# Later entries wrap earlier ones: downloads.api adds GET /download/{id}, and the guard
-# sits in front of everything, so it sees every upload request first.
+# Later entries wrap earlier ones: downloads.api adds GET /download/{id} and /files/{name},
+# auth_routes.api the sign-in and sign-out forms' targets; the upload guard (413) sees
+# every upload request before Reflex, and the access guard (403) sees every request first.
 app = rx.App(
     api_transformer=[
         downloads.api,
+        auth_routes.api,
         guard.transformer(
             path=upload_endpoint(),
             policies={name: state.policy for name, state in UPLOAD_STATES.items()},
             on_refused=report_refusal,
+        ),
+        access_guard.transformer(
+            prefix=backend_route("/"),
+            upload_path=upload_endpoint(),
+            drop_handlers=[name for name, state in UPLOAD_STATES.items() if state.via_drop_link],
         ),
     ],
 )
 
 for route in routes.ROUTES:
     bound = PAGES[route]
-    app.add_page(bound.page, route=route.path, title=route.title, on_load=bound.on_load)
+    check = AccessState.show_viewer if route.public else AccessState.check
+    app.add_page(bound.page, route=route.path, title=route.title, on_load=[check, bound.on_load])
 
+app.register_lifespan_task(refuse_to_face_the_network_unguarded)
 app.register_lifespan_task(remove_crash_leftovers)
 app.register_lifespan_task(follow_other_workers_sockets)

@@ -34,8 +34,9 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from upload_demo import chunked, ingest, records, stores
+from upload_demo.access_state import current_viewer
 from upload_demo.file_view import FileView, from_record
-from upload_demo.ingest import Incoming, Outcome
+from upload_demo.ingest import Incoming, Outcome, Uploader
 from upload_demo.ingest_pool import POOL, ingest_in_pool
 from upload_demo.policy import UploadPolicy
 from upload_demo.reflex_internals import upload_request_open_js
@@ -43,6 +44,8 @@ from upload_demo.units import human_bytes, human_duration, plural
 
 #: How often the watcher checks that a running upload's request is still open.
 WATCH_INTERVAL_S = 1.0
+
+SIGN_IN_TO_UPLOAD = "sign in to upload; nothing was stored"
 
 FAILED_REQUEST = (
     "the upload request did not complete (the connection was lost or the server "
@@ -65,6 +68,8 @@ class UploadPageState(rx.State, mixin=True):
     upload_id: ClassVar[str]
     #: How many recent files the page lists.
     items_limit: ClassVar[int] = 60
+    #: A drop link's page: its uploads need the tab's drop link, not a session.
+    via_drop_link: ClassVar[bool] = False
 
     # rx.Field: on the class (what components read), each is typed as the Var it is.
     status: rx.Field[str] = rx.field(default="idle")
@@ -139,15 +144,34 @@ class UploadPageState(rx.State, mixin=True):
     @rx.event
     async def load_items(self) -> None:
         """Results come from the database, so they survive reloads and restarts."""
+        if await current_viewer(self) is None:
+            # Signed out: AccessState.check sends the tab to the sign-in page; show nothing.
+            self.items = []
+            return
         await self._refresh_items()
 
     async def _refresh_items(self) -> None:
         self.items = await self._newest_items()
 
-    @classmethod
-    async def _newest_items(cls) -> list[FileView]:
-        rows = await asyncio.to_thread(records.newest, cls.policy.page, cls.items_limit)
+    async def _newest_items(self) -> list[FileView]:
+        """The page's newest files (a drop link's page narrows them to its visit)."""
+        rows = await asyncio.to_thread(records.newest, self.policy.page, self.items_limit)
         return [from_record(row) for row in rows]
+
+    async def _upload_as(self) -> tuple[Uploader, UploadPolicy] | str:
+        """Who the upload is recorded as and the policy it must meet, or why it is refused.
+
+        The access guard refused a signed-out upload request already; this asks again
+        in the handler, as every handler that changes files does.
+        """
+        viewer = await current_viewer(self)
+        if viewer is None:
+            return SIGN_IN_TO_UPLOAD
+        return Uploader(viewer.uploader), self.policy
+
+    def _refuse(self, reason: str) -> None:
+        self.status = "failed"
+        self.failure = reason
 
     @classmethod
     def upload_handler(cls) -> Any:
@@ -228,8 +252,13 @@ class UploadPageState(rx.State, mixin=True):
             # A drop where the browser refused every file still fires on_drop.
             self.status = "idle"
             return None
+        upload_as = await self._upload_as()
+        if isinstance(upload_as, str):
+            self._refuse(upload_as)
+            return None
+        by, policy = upload_as
         incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
-        outcomes = await ingest_in_pool(incoming, self.policy, stores.configured())
+        outcomes = await ingest_in_pool(incoming, policy, stores.configured(), by)
         self._finish(outcomes, sum(f.size or 0 for f in files))
         await self._refresh_items()
         return rx.clear_selected_files(self.upload_id)
@@ -327,13 +356,18 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
         async with self:
             if not self._join(attempt) or self.status == "cancelled":
                 return None
+            upload_as = await self._upload_as()
+            if isinstance(upload_as, str):
+                self._refuse(upload_as)
+                return None
+        by, policy = upload_as
 
         async def still_wanted() -> bool:
             async with self:
                 return self.status != "cancelled"
 
         store = stores.configured()
-        outcomes = await chunked.receive(chunk_iter, self.policy, store, POOL, still_wanted)
+        outcomes = await chunked.receive(chunk_iter, policy, store, POOL, still_wanted, by)
         # Read before taking the state's lock, which other events of this tab wait on.
         items = await self._newest_items()
         async with self:

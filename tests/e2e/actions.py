@@ -12,6 +12,9 @@ from playwright.sync_api import CDPSession, Locator, Page, Request, expect
 from tests.db import rows_named
 from upload_demo.storage import TEMP_PREFIX
 
+#: The end of a stored file's URL as the pages write it: a signed one (signing.py).
+SIGNED = r"\?exp=\d+&sig=[0-9a-f]{64}$"
+
 
 def open_page(page: Page, frontend_url: str, route: str) -> None:
     """Load a page and wait until it is connected to the backend."""

@@ -25,6 +25,7 @@ from tests.backend_process import BackendProcess
 from tests.conftest import on_two_workers
 from tests.db import rows_named, tag
 from tests.e2e.actions import (
+    SIGNED,
     choose,
     choose_files,
     expect_status,
@@ -221,7 +222,7 @@ def test_clicking_an_image_opens_it_full_size(
     expect(dialog).to_contain_text("image/png")
     full = dialog.get_by_role("img", name=f"{t}-wide.png")
     expect(full).to_have_attribute(
-        "src", re.compile(rf"/_upload/{record(f'{t}-wide.png').stored_name}$")
+        "src", re.compile(rf"/_upload/{record(f'{t}-wide.png').stored_name}" + SIGNED)
     )
     # The original, not a thumbnail: the browser decodes it at its real size.
     page.wait_for_function(
@@ -233,7 +234,7 @@ def test_clicking_an_image_opens_it_full_size(
 
     page.get_by_role("button", name=f"Open {t}-movie.webm").click()
     player = page.get_by_role("dialog").locator("video")
-    expect(player).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.webm$"))
+    expect(player).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.webm" + SIGNED))
     page.wait_for_function(
         "() => { const v = document.querySelector('[role=dialog] video');"
         " return v && v.readyState >= 1 && v.duration > 0; }"
@@ -280,7 +281,7 @@ def test_delete_asks_first_then_removes_file_preview_and_record(
     expect(rows(page)).to_have_count(2)
     # The row shows the preview, not the original.
     thumb = page.get_by_role("button", name=f"Open {doomed}").get_by_role("img")
-    expect(thumb).to_have_attribute("src", re.compile(rf"/_upload/{preview}$"))
+    expect(thumb).to_have_attribute("src", re.compile(rf"/_upload/{preview}" + SIGNED))
 
     page.get_by_role("button", name=f"Delete {doomed}").click()
     confirm = page.get_by_role("alertdialog")

@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 
 from tests import samples
 from tests.db import rows_named
-from tests.e2e.actions import choose_files, expect_status, open_page
+from tests.e2e.actions import SIGNED, choose_files, expect_status, open_page
 
-PREVIEW_URL = r"/_upload/[0-9a-f]{32}\.%s$"
+PREVIEW_URL = r"/_upload/[0-9a-f]{32}\.%s" + SIGNED
 
 
 def _natural_width(page: Page, selector: str) -> int:
@@ -48,7 +48,7 @@ def test_gallery_loads_the_thumbnail_not_the_original(
     # The details dialog shows the original at full size.
     tile.click()
     full = page.get_by_role("dialog").get_by_role("img", name="big-photo.jpg")
-    expect(full).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.jpg$"))
+    expect(full).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.jpg" + SIGNED))
     assert _natural_width(page, "[role=dialog] img[alt='big-photo.jpg']") == 1600
 
 
@@ -93,5 +93,5 @@ def test_repeated_upload_links_to_the_stored_file(
     expect(repeat).to_contain_text("already stored as original.png (from /images)")
     (row,) = rows_named("original.png")
     link = repeat.get_by_role("link", name="open the stored file")
-    expect(link).to_have_attribute("href", re.compile(rf"/_upload/{row.stored_name}$"))
+    expect(link).to_have_attribute("href", re.compile(rf"/_upload/{row.stored_name}" + SIGNED))
     assert rows_named("same-again.png") == []

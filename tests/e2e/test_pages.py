@@ -10,6 +10,7 @@ from playwright.sync_api import Error, Page, expect
 from tests import samples
 from tests.db import rows_named
 from tests.e2e.actions import (
+    SIGNED,
     choose_files,
     drop_files,
     expect_status,
@@ -30,7 +31,7 @@ def test_video_click_upload_plays(page: Page, frontend_url: str, tmp_path: Path)
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 1 stored, 0 rejected")
     player = page.locator("video#player")
-    expect(player).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.webm$"))
+    expect(player).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.webm" + SIGNED))
     expect(player).to_have_attribute("controls", "")
     # The browser really loads the stored video: its metadata gives the duration.
     page.wait_for_function(

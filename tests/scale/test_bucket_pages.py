@@ -21,7 +21,7 @@ from playwright.sync_api import Page, Response, expect
 
 from tests import samples
 from tests.db import rows_named, tag
-from tests.e2e.actions import choose_files, expect_status, open_library, open_page
+from tests.e2e.actions import SIGNED, choose_files, expect_status, open_library, open_page
 from tests.workers import TwoWorkerApp
 from upload_demo.bucket import BucketStore
 from upload_demo.stores import STORAGE_SETTING
@@ -145,7 +145,9 @@ def test_the_player_streams_the_video_and_its_poster_from_the_bucket(
     (row,) = rows_named(clip.name)
     assert {row.stored_name, row.preview_name} <= on_bucket.names()
     player = page.locator("video#player")
-    expect(player).to_have_attribute("poster", re.compile(r"/files/[0-9a-f]{32}\.poster\.jpg$"))
+    expect(player).to_have_attribute(
+        "poster", re.compile(r"/files/[0-9a-f]{32}\.poster\.jpg" + SIGNED)
+    )
     page.wait_for_function(
         "() => { const v = document.querySelector('video#player');"
         " return v && v.readyState >= 1 && v.duration > 0; }"

@@ -8,42 +8,32 @@ from typing import Any
 import reflex as rx
 
 from upload_demo import stores
+from upload_demo.components.backend_links import backend_url
 from upload_demo.components.layout import DOWNLOAD_FRAME
 from upload_demo.file_view import FileView
-from upload_demo.reflex_internals import js_expression
-
-
-def _backend_url(route: str) -> rx.vars.StringVar:
-    """``route`` (say ``"download/"``) on the backend that serves ``/_upload``.
-
-    Resolved against the same URL as ``rx.get_upload_url``, so it follows
-    ``api_url`` and ``backend_path`` as Reflex's own link does.
-    """
-    upload_root = rx.get_upload_url("")
-    return js_expression(f'new URL("../{route}", {upload_root!s}).href', upload_root).to(str)
 
 
 def stored_url(name: rx.Var) -> rx.Var:
-    """Where the browser fetches a stored file or preview by its stored name.
+    """Where a signed-in browser fetches a stored file by its stored name (no signature).
 
-    Reflex's public ``/_upload`` mount for the upload dir; with a bucket, the
-    app's ``/files/`` route, which redirects to a short-lived presigned URL
-    (downloads.py). The choice is made when the pages are compiled, from the
-    same setting the backend reads.
+    Reflex's ``/_upload`` mount for the upload dir; with a bucket, the app's
+    ``/files/`` route, which redirects to a short-lived presigned URL
+    (downloads.py). Chosen when the pages are compiled, from the setting the
+    backend reads. Pages showing a record use its signed URLs instead (FileView).
     """
     if stores.in_bucket():
-        return _backend_url("files/") + name.to(str)
+        return backend_url("files/") + name.to(str)
     return rx.get_upload_url(name)
 
 
 def file_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
-    """Where a stored file is served (under its random name)."""
-    return stored_url(item.stored_name)
+    """The stored file, under its random name, through its signed URL."""
+    return backend_url(item.file_path)
 
 
 def download_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The backend's ``/download/{id}`` (see downloads.py): the file under its original name."""
-    return _backend_url("download/") + item.id.to_string()
+    return backend_url(item.download_path)
 
 
 #: Attributes of a link to ``download_url``. It opens in the page's hidden download frame
@@ -58,12 +48,12 @@ DOWNLOAD_LINK_ATTRS: dict[str, Any] = {"target": DOWNLOAD_FRAME}
 
 def preview_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """The small picture to show for a file: its thumbnail or poster, else the file itself."""
-    return rx.cond(item.preview_name != "", stored_url(item.preview_name), file_url(item))
+    return rx.cond(item.preview_name != "", backend_url(item.preview_path), file_url(item))
 
 
 def poster_url(item: rx.vars.ObjectVar[FileView]) -> rx.Var:
     """A video's poster frame for ``<video poster>``; "" when it has none."""
-    return rx.cond(item.preview_name != "", stored_url(item.preview_name), "")
+    return rx.cond(item.preview_name != "", backend_url(item.preview_path), "")
 
 
 def type_icon(item: rx.vars.ObjectVar[FileView]) -> rx.Component:

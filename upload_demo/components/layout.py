@@ -8,11 +8,42 @@ from __future__ import annotations
 import reflex as rx
 
 from upload_demo import stores
-from upload_demo.routes import ROUTES, Route
+from upload_demo.access_state import AccessState
+from upload_demo.auth_routes import SIGN_OUT_PATH
+from upload_demo.components.backend_links import backend_url
+from upload_demo.routes import NAV_ADMIN, NAV_ALL, ROUTES, Route
+
+
+def _nav_link(route: Route) -> rx.Component:
+    return rx.link(route.nav_label, href=route.path, weight="medium", size="3", underline="hover")
+
+
+def viewer_box() -> rx.Component:
+    """Who is signed in, with Sign out (a form posted to the backend); else Sign in."""
+    return rx.cond(
+        AccessState.signed_in,
+        rx.el.form(
+            rx.hstack(
+                rx.icon("circle-user", size=16),
+                rx.text(AccessState.viewer_name, size="2", weight="medium", class_name="viewer"),
+                rx.badge(AccessState.viewer_role, variant="soft", size="1"),
+                rx.button("Sign out", type="submit", variant="soft", size="1"),
+                align="center",
+                spacing="2",
+            ),
+            action=backend_url(SIGN_OUT_PATH.lstrip("/")),
+            method="post",
+        ),
+        rx.cond(
+            AccessState.open_access,
+            rx.badge("Open: no accounts", color_scheme="amber", variant="soft"),
+            rx.link("Sign in", href="/sign-in", weight="medium", size="3"),
+        ),
+    )
 
 
 def navbar() -> rx.Component:
-    """Links to all pages; the current one is marked by the router."""
+    """Links to all pages (the admin's only for admins) and who is signed in."""
     return rx.box(
         rx.hstack(
             rx.hstack(
@@ -22,18 +53,16 @@ def navbar() -> rx.Component:
                 spacing="2",
             ),
             rx.hstack(
+                *[_nav_link(route) for route in ROUTES if route.nav == NAV_ALL],
                 *[
-                    rx.link(
-                        route.nav_label,
-                        href=route.path,
-                        weight="medium",
-                        size="3",
-                        underline="hover",
-                    )
+                    rx.cond(AccessState.may_manage, _nav_link(route))
                     for route in ROUTES
+                    if route.nav == NAV_ADMIN
                 ],
+                viewer_box(),
                 spacing="5",
                 wrap="wrap",
+                align="center",
             ),
             justify="between",
             align="center",
