@@ -192,6 +192,10 @@ test: setup-dev browser lint
 	echo "pytest $(PYTEST_ARGS)"; \
 	rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$$rc" = 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
+	if [ -z "$(PYTEST_ARGS)" ]; then \
+	  echo "pytest tests/access (a session of its own: the app with accounts)"; \
+	  $(PY) -m pytest tests/access || rc=$$?; \
+	fi; \
 	exit "$$rc"
 
 lint: $(DEV_STAMP)
@@ -254,6 +258,10 @@ test-scale: setup-dev browser
 	echo "pytest $(PYTEST_ARGS) (PostgreSQL, Redis, two workers)"; \
 	rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$$rc" = 5 ]; then echo "error: pytest collected no tests (exit 5)" >&2; fi; \
+	if [ -z "$(PYTEST_ARGS)" ]; then \
+	  echo "pytest tests/access (PostgreSQL, Redis, two workers; the app with accounts)"; \
+	  $(PY) -m pytest tests/access || rc=$$?; \
+	fi; \
 	exit "$$rc"
 
 # Build and test artefacts only: never the database or uploaded files.

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 
 #: Test folders whose name is their marker (declared in pyproject.toml): ``pytest -m unit``.
-FOLDER_MARKERS = frozenset({"unit", "backend", "e2e", "scale"})
+FOLDER_MARKERS = frozenset({"unit", "backend", "e2e", "scale", "access"})
 
 _session_dir: Path | None = None
 #: The database the session created on UPLOAD_DEMO_TEST_DB_URL's server, to drop at the end.
@@ -52,6 +52,17 @@ DB_URL_VARIABLE = "UPLOAD_DEMO_TEST_DB_URL"
 #: Set (to anything but "") to run the suites against the app on two workers (``make test-scale``).
 WORKERS_VARIABLE = "UPLOAD_DEMO_TEST_WORKERS"
 SCALE = TESTS / "scale"
+#: The app with accounts: a session of its own (``make test`` runs it second), because
+#: once an account exists every other suite's signed-out requests are refused.
+ACCESS = TESTS / "access"
+
+
+def _asked(config: pytest.Config) -> list[Path]:
+    return [Path(arg.split("::")[0]).resolve() for arg in config.args]
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
 
 
 def _create_server_database(server_url: str) -> str:
@@ -79,11 +90,13 @@ def _drop_server_database() -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Leave tests/scale out unless a database server is configured or it is asked for."""
+    """tests/scale: only with a database server or when asked; tests/access: only when asked."""
+    asked = _asked(config)
+    if collection_path == ACCESS:
+        return None if any(_is_within(path, ACCESS) for path in asked) else True
     if collection_path != SCALE or os.environ.get(DB_URL_VARIABLE):
         return None
-    asked = [Path(arg.split("::")[0]).resolve() for arg in config.args]
-    if any(path == SCALE or path.is_relative_to(SCALE) for path in asked):
+    if any(_is_within(path, SCALE) for path in asked):
         return None
     return True
 
@@ -91,6 +104,9 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_configure(config: pytest.Config) -> None:
     """Point the app at a fresh database and upload dir, and migrate the database."""
     global _session_dir
+    asked = _asked(config)
+    if any(_is_within(p, ACCESS) for p in asked) and not all(_is_within(p, ACCESS) for p in asked):
+        raise pytest.UsageError("tests/access runs in a session of its own: `pytest tests/access`")
     os.chdir(ROOT)
     _session_dir = Path(tempfile.mkdtemp(prefix="upload_demo-test-"))
     uploads = _session_dir / "uploaded_files"

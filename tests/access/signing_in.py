@@ -1,0 +1,20 @@
+"""Signing in and out through the real form, as a person does."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+
+def sign_in(page: Page, frontend_url: str, name: str, password: str, then: str = "/") -> None:
+    """Fill the sign-in form and wait until the nav bar shows the account."""
+    page.goto(f"{frontend_url}/sign-in?next={then}")
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("nav .viewer")).to_have_text(name.lower())
+
+
+def sign_out(page: Page) -> None:
+    """Press Sign out in the nav bar and wait for the sign-in page to say so."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".sign-in-message")).to_have_text("You are signed out.")
