@@ -14,7 +14,7 @@ import http.cookies
 import ipaddress
 import time
 
-from upload_demo import accounts, sessions
+from upload_demo import accounts, models, sessions
 from upload_demo.accounts import Identity
 
 #: The session cookie (HttpOnly, SameSite=Strict; see auth_routes.py).
@@ -24,8 +24,8 @@ COOKIE = "upload_demo_session"
 OPEN_CHECK_EVERY_S = 2.0
 
 #: Who uploaded a file when nobody is signed in (the open app) or through a drop link.
-ANONYMOUS = "anonymous"
-VIA_DROP_LINK = "drop link"
+ANONYMOUS = models.ANONYMOUS
+VIA_DROP_LINK = models.VIA_DROP_LINK
 
 _open_cache: tuple[float, bool] = (0.0, True)
 

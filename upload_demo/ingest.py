@@ -30,7 +30,7 @@ import sqlalchemy.exc
 from upload_demo import filetypes, media, records, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.leases import Lease
-from upload_demo.models import StoredFile
+from upload_demo.models import ANONYMOUS, StoredFile
 from upload_demo.policy import Rejected, UploadPolicy
 from upload_demo.stores import Store
 
@@ -53,7 +53,7 @@ class Incoming:
 class Uploader:
     """Who a file is recorded as uploaded by (access.Viewer.uploader), and through which link."""
 
-    name: str = "anonymous"
+    name: str = ANONYMOUS
     drop_link_id: int | None = None
 
 

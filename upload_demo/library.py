@@ -75,6 +75,13 @@ class LibraryFilter:
     kind: str = ""
     page: str = ""
     search: str = ""
+    #: An account name, "anonymous", "unknown" or "drop link" (StoredFile.uploaded_by).
+    uploader: str = ""
+
+    @property
+    def kept_totals(self) -> bool:
+        """Whether ``FileTotal`` holds this filter's totals (it counts per kind and page only)."""
+        return not self.search and not self.uploader
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +120,8 @@ def _conditions(where: LibraryFilter) -> list[Any]:
         conditions.append(StoredFile.kind == where.kind)
     if where.page:
         conditions.append(StoredFile.source_page == where.page)
+    if where.uploader:
+        conditions.append(StoredFile.uploaded_by == where.uploader)
     if where.search:
         pattern = like_pattern(fold_name(where.search))
         conditions.append(sqlmodel.col(StoredFile.name_key).like(pattern, escape="\\"))
@@ -247,7 +256,7 @@ def library_page(
     """
     chosen = _sort(sort)
     with rx.session() as session:
-        if not where.search:
+        if where.kept_totals:
             matching, matching_bytes = _kept(session, where)
             exact = True
             window = _window(session, where, sort, at, size, matching)

@@ -161,6 +161,12 @@ class FileTotal(sqlmodel.SQLModel, table=True):
 ADMIN = "admin"
 MEMBER = "member"
 
+#: ``StoredFile.uploaded_by`` when no account uploaded it: nobody signed in (the open app),
+#: a row from before accounts, a drop link's visitor.
+ANONYMOUS = "anonymous"
+UNKNOWN = "unknown"
+VIA_DROP_LINK = "drop link"
+
 
 class Account(sqlmodel.SQLModel, table=True):
     """Someone who signs in. The password is kept as an argon2 hash only."""

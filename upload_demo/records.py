@@ -9,12 +9,21 @@ keep, so no page view counts every row), and delete.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import reflex as rx
 import sqlmodel
 
 from upload_demo import leases
-from upload_demo.models import FileTotal, StoredFile
+from upload_demo.models import (
+    ANONYMOUS,
+    UNKNOWN,
+    VIA_DROP_LINK,
+    Account,
+    DropLink,
+    FileTotal,
+    StoredFile,
+)
 from upload_demo.stores import Store
 
 logger = logging.getLogger(__name__)
@@ -110,6 +119,37 @@ def facets() -> tuple[list[str], list[str]]:
     with rx.session() as session:
         kept = session.exec(sqlmodel.select(FileTotal.kind, FileTotal.source_page)).all()
     return sorted({kind for kind, _ in kept}), sorted({page for _, page in kept})
+
+
+def uploaders() -> list[str]:
+    """Who has stored files (accounts, then "anonymous", "unknown", "drop link"), for a filter.
+
+    One indexed EXISTS per candidate (ix_storedfile_uploaded_by_*), never a scan of
+    ``storedfile``: a DISTINCT over it would read every row's index entry.
+    """
+    with rx.session() as session:
+        names = list(session.exec(sqlmodel.select(Account.name).order_by(Account.name)).all())
+        candidates = [*names, ANONYMOUS, UNKNOWN, VIA_DROP_LINK]
+        return [
+            name
+            for name in candidates
+            if session.exec(
+                sqlmodel.select(StoredFile.id).where(StoredFile.uploaded_by == name).limit(1)
+            ).first()
+            is not None
+        ]
+
+
+def drop_link_labels(link_ids: Iterable[int]) -> dict[int, str]:
+    """The labels of these drop links, by id (for the library's "via drop link" line)."""
+    wanted = set(link_ids)
+    if not wanted:
+        return {}
+    with rx.session() as session:
+        query = sqlmodel.select(DropLink.id, DropLink.label).where(
+            sqlmodel.col(DropLink.id).in_(wanted)
+        )
+        return {link_id: label for link_id, label in session.exec(query).all() if link_id}
 
 
 def get(file_id: int) -> StoredFile | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex.vars import FunctionStringVar
 from reflex_base import config as reflex_config
 from reflex_base import constants
 from reflex_base.environment import environment
@@ -58,6 +59,7 @@ __all__ = [
     "initialize_gitignore",
     "js_expression",
     "migrate_database",
+    "native_form_submit",
     "new_state",
     "reload_config",
     "restart_harness_backend",
@@ -131,6 +133,18 @@ def js_expression(code: str, *uses: rx.Var) -> rx.Var:
     var_data = [var._get_all_var_data() for var in uses]
     merged = rx.vars.VarData.merge(*var_data)
     return rx.Var(_js_expr=code, _var_data=merged)
+
+
+def native_form_submit() -> rx.Var:
+    """An ``on_submit`` for ``rx.el.form`` that lets the browser post the form to its ``action``.
+
+    Reflex's form always cancels the browser's own submission (its handleSubmit calls
+    ``ev.preventDefault()``) and calls ``on_submit`` with ``(form_data, ev)``. This
+    submits the form natively (``HTMLFormElement.submit()`` fires no second submit
+    event): the browser posts it and follows the answer, and no field's value becomes
+    an event. Used by the sign-in and sign-out forms (auth_routes.py).
+    """
+    return FunctionStringVar.create("(_formData, event) => event.target.submit()")
 
 
 def backend_route(path: str) -> str:

@@ -59,3 +59,14 @@ def forget_failed_sign_ins() -> Iterator[None]:
     with rx.session() as session:
         session.exec(sqlalchemy.delete(SignInFailure))
         session.commit()
+
+
+@pytest.fixture(scope="session")
+def frontend_url(frontend_url: str) -> str:
+    """The session's frontend under the backend's host name (127.0.0.1).
+
+    The dev harness reports ``localhost`` but serves the backend at 127.0.0.1: two
+    sites, so a SameSite cookie set by the backend would never travel with the page's
+    requests. A real deployment serves both from one origin; this keeps one host name.
+    """
+    return frontend_url.replace("//localhost:", "//127.0.0.1:")

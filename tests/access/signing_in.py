@@ -11,7 +11,7 @@ def sign_in(page: Page, frontend_url: str, name: str, password: str, then: str =
     page.get_by_label("Account name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("nav .viewer")).to_have_text(name.lower())
+    expect(page.locator(".viewer")).to_have_text(name.lower())
 
 
 def sign_out(page: Page) -> None:

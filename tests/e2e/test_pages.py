@@ -42,7 +42,7 @@ def test_video_click_upload_plays(page: Page, frontend_url: str, tmp_path: Path)
 
     page.reload()
     open_page(page, frontend_url, "/video")
-    expect(page.locator("video#player")).to_have_attribute("src", re.compile(r"\.webm$"))
+    expect(page.locator("video#player")).to_have_attribute("src", re.compile(r"\.webm" + SIGNED))
 
 
 def test_video_drop_replaces_player_and_refuses_two(page: Page, frontend_url: str) -> None:
@@ -51,7 +51,7 @@ def test_video_drop_replaces_player_and_refuses_two(page: Page, frontend_url: st
     expect(page.locator(".selected-files")).to_contain_text("newest.mp4")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 1 stored")
-    expect(page.locator("video#player")).to_have_attribute("src", re.compile(r"\.mp4$"))
+    expect(page.locator("video#player")).to_have_attribute("src", re.compile(r"\.mp4" + SIGNED))
     expect(page.get_by_text("newest.mp4").first).to_be_visible()
 
     drop_files(

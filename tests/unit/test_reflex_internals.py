@@ -21,6 +21,7 @@ import reflex as rx
 from tests.conftest import ROOT
 from upload_demo import reflex_internals
 from upload_demo.pages.one_step import OneStepState
+from upload_demo.reflex_internals import native_form_submit
 
 
 def _attribute(module: str, name: str) -> Any:
@@ -216,3 +217,17 @@ def test_the_harness_backend_can_be_restarted() -> None:
     )
     manager = _attribute("reflex.istate.manager", "StateManager").create()
     assert hasattr(manager, "get_state"), type(manager)
+
+
+def test_a_form_hands_form_data_then_the_event_to_on_submit() -> None:
+    form = rx.el.form(
+        rx.el.input(name="a"), action="/x", method="post", on_submit=native_form_submit()
+    )
+    (hook,) = [str(h) for h in form.add_hooks() if "handleSubmit" in str(h)]
+    assert "ev.preventDefault()" in hook
+    assert "(form_data, ...args)" in hook
+    assert "(_formData, event) => event.target.submit()" in hook
+
+
+def test_the_backend_host_is_the_configs() -> None:
+    assert reflex_internals.backend_host() == rx.config.get_config().backend_host

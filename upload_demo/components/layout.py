@@ -1,6 +1,6 @@
 """The frame of every page: nav bar, heading, what the page demonstrates, its source.
 
-Also the one notice that stored files are public, shown wherever files are.
+Also the one notice of who may fetch stored files, shown wherever files are.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from upload_demo import stores
 from upload_demo.access_state import AccessState
 from upload_demo.auth_routes import SIGN_OUT_PATH
 from upload_demo.components.backend_links import backend_url
+from upload_demo.reflex_internals import native_form_submit
 from upload_demo.routes import NAV_ADMIN, NAV_ALL, ROUTES, Route
 
 
@@ -33,6 +34,7 @@ def viewer_box() -> rx.Component:
             ),
             action=backend_url(SIGN_OUT_PATH.lstrip("/")),
             method="post",
+            on_submit=native_form_submit(),
         ),
         rx.cond(
             AccessState.open_access,
@@ -119,16 +121,22 @@ def page_layout(title: str, summary: str, route: Route, *children: rx.Component)
 
 def privacy_notice() -> rx.Component:
     """Who can fetch a stored file: say so, and why the files cannot be listed."""
-    where = (
-        "Stored files are private in the bucket; the page links to them through"
-        " presigned URLs that expire within minutes;"
+    bucket = (
+        " They live in a private bucket, read through presigned URLs that expire in minutes."
         if stores.in_bucket()
-        else "Stored files are public under /_upload at random, unguessable names;"
+        else ""
     )
     return rx.hstack(
         rx.icon("info", size=14, color="var(--gray-9)"),
         rx.text(
-            f"{where} the original names are kept in the database only.",
+            rx.cond(
+                AccessState.open_access,
+                "With no accounts, stored files are open to anyone who reaches this app, "
+                "at random, unguessable names;",
+                "Stored files are served only to someone signed in, or through a signed link "
+                "that expires within the hour;",
+            ),
+            f" the original names are kept in the database only.{bucket}",
             size="1",
             color_scheme="gray",
         ),

@@ -53,6 +53,20 @@ def _thumbnail(item: Item) -> rx.Component:
     )
 
 
+def _uploader_badge(item: Item) -> rx.Component:
+    """Who uploaded it: "by ada", or "via drop link “Q3 invoices”"."""
+    return rx.badge(
+        rx.cond(
+            item.drop_link_label != "",
+            "via drop link “" + item.drop_link_label.to(str) + "”",
+            "by " + item.uploaded_by.to(str),
+        ),
+        variant="surface",
+        color_scheme="gray",
+        class_name="library-uploader",
+    )
+
+
 def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
     """Delete, after a confirmation that names the file."""
     return rx.alert_dialog.root(
@@ -89,10 +103,11 @@ def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
     )
 
 
-def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
+def library_row(item: Item, on_delete: DeleteHandler, may_delete: rx.Var[bool]) -> rx.Component:
     """One stored file: preview, name, badges, details, Download and Delete.
 
-    ``on_delete`` is the handler that deletes a file by id, after the dialog's confirmation.
+    ``on_delete`` is the handler that deletes a file by id, after the dialog's confirmation;
+    Delete is shown only while ``may_delete`` (the handler asks again on the server).
     """
     return rx.card(
         rx.flex(
@@ -109,6 +124,7 @@ def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
                     rx.badge(item.kind, variant="soft", color_scheme="indigo"),
                     rx.badge("from /" + item.page.to(str), variant="outline", color_scheme="gray"),
                     rx.badge(item.content_type, variant="soft", color_scheme="gray"),
+                    _uploader_badge(item),
                     wrap="wrap",
                     spacing="1",
                 ),
@@ -130,7 +146,7 @@ def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
                     variant="soft",
                     class_name="library-download",
                 ),
-                _delete_button(item, on_delete),
+                rx.cond(may_delete, _delete_button(item, on_delete)),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 spacing="2",
             ),

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from upload_demo import records, routes
+from upload_demo.access_state import AccessState, current_viewer
 from upload_demo.components.layout import page_layout
 from upload_demo.routes import Card, Route
 from upload_demo.units import human_bytes, plural
@@ -28,6 +29,8 @@ class HomeState(rx.State):
     @rx.event
     async def load_totals(self) -> None:
         """Read the totals; they survive restarts because they come from the database."""
+        if await current_viewer(self) is None:
+            return
         by_page = await asyncio.to_thread(records.totals_by_page)
         self.file_count = sum(count for count, _ in by_page.values())
         self.total_bytes = sum(size for _, size in by_page.values())
@@ -64,6 +67,23 @@ def _card(route: Route, card: Card) -> rx.Component:
     )
 
 
+def _open_access_notice() -> rx.Component:
+    """With no accounts, say that everything is open, to whom, and how to close it."""
+    return rx.callout(
+        rx.text(
+            "Open access: this app has no accounts yet, so anyone who reaches it can upload, "
+            "browse and delete, and it listens on loopback only. Create an admin to require "
+            "sign-in: ",
+            rx.code("python -m upload_demo.users add NAME --admin"),
+        ),
+        icon="lock-open",
+        color_scheme="amber",
+        size="2",
+        width="100%",
+        class_name="open-access",
+    )
+
+
 def home_page() -> rx.Component:
     """Cards for each page and the totals of everything stored."""
     return page_layout(
@@ -71,6 +91,7 @@ def home_page() -> rx.Component:
         "Every pattern of rx.upload working end to end: checked on the server, "
         "stored atomically, recorded in the database.",
         routes.HOME,
+        rx.cond(AccessState.open_access, _open_access_notice()),
         rx.callout(
             HomeState.totals_text,
             icon="database",

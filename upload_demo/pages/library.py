@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from upload_demo import routes
+from upload_demo.access_state import AccessState
 from upload_demo.components.layout import page_layout, privacy_notice
 from upload_demo.components.library_row import library_row
 from upload_demo.pages.library_state import ANY, SORT_LABELS, LibraryState
@@ -70,6 +71,13 @@ def _controls() -> rx.Component:
             "page",
             prefix="/",
         ),
+        _select(
+            "Uploaded by",
+            LibraryState.uploader,
+            LibraryState.uploader_options,
+            LibraryState.choose_uploader,
+            "by",
+        ),
         rx.vstack(
             rx.text("Sort", size="1", weight="medium", color_scheme="gray"),
             rx.select.root(
@@ -84,7 +92,7 @@ def _controls() -> rx.Component:
             spacing="1",
             width="100%",
         ),
-        columns=rx.breakpoints(initial="1", sm="2", md="4"),
+        columns=rx.breakpoints(initial="1", sm="2", md="5"),
         spacing="3",
         width="100%",
     )
@@ -166,7 +174,9 @@ def _results() -> rx.Component:
                 rx.vstack(
                     rx.foreach(
                         LibraryState.items,
-                        lambda item: library_row(item, LibraryState.delete_file),
+                        lambda item: library_row(
+                            item, LibraryState.delete_file, AccessState.may_delete
+                        ),
                     ),
                     spacing="2",
                     width="100%",

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from upload_demo import library, records, stores
+from upload_demo.access_state import current_viewer
 from upload_demo.file_view import FileView, from_record
 from upload_demo.pages.library_paging import number_of, page_text, position, totals_text
 
@@ -49,6 +50,7 @@ class LibraryState(rx.State):
     # rx.Field: on the class (what components read), each is typed as the Var it is.
     kind: rx.Field[str] = rx.field(default=ANY)
     source: rx.Field[str] = rx.field(default=ANY)
+    uploader: rx.Field[str] = rx.field(default=ANY)
     search: rx.Field[str] = rx.field(default="")
     sort: rx.Field[str] = rx.field(default=library.DEFAULT_SORT)
     # Where the page is: "first", "last", "number", or "after"/"before" ``cursor``.
@@ -64,6 +66,7 @@ class LibraryState(rx.State):
     items: rx.Field[list[FileView]] = rx.field(default_factory=list)
     kinds: rx.Field[list[str]] = rx.field(default_factory=list)
     sources: rx.Field[list[str]] = rx.field(default_factory=list)
+    uploaders: rx.Field[list[str]] = rx.field(default_factory=list)
     matching_count: rx.Field[int] = rx.field(default=0)
     matching_exact: rx.Field[bool] = rx.field(default=True)
     matching_bytes: rx.Field[int] = rx.field(default=0)
@@ -77,7 +80,7 @@ class LibraryState(rx.State):
     @rx.var
     def is_filtered(self) -> bool:
         """True when a filter or a search narrows the list."""
-        return self.kind != ANY or self.source != ANY or self.search != ""
+        return self.kind != ANY or self.source != ANY or self.uploader != ANY or self.search != ""
 
     @rx.var
     def totals_text(self) -> str:
@@ -108,11 +111,20 @@ class LibraryState(rx.State):
         """Pages with stored files, plus the selected one."""
         return _options(self.sources, self.source)
 
+    @rx.var
+    def uploader_options(self) -> list[str]:
+        """Who has stored files, plus the selected one."""
+        return _options(self.uploaders, self.uploader)
+
     # --- loading ------------------------------------------------------------
 
     @rx.event
     async def load(self) -> Any:
         """on_load: read the query from the URL, then the rows from the database."""
+        if await current_viewer(self) is None:
+            # Signed out: AccessState.check sends the tab to the sign-in page; show nothing.
+            self.items = []
+            return None
         at, number = self._apply_query(self.router.url.query_parameters)
         self.notice = ""
         await self._refresh(at, number)
@@ -121,6 +133,7 @@ class LibraryState(rx.State):
     def _apply_query(self, params: Mapping[str, str]) -> tuple[library.At, int]:
         self.kind = params.get("kind") or ANY
         self.source = params.get("page") or ANY
+        self.uploader = params.get("by") or ANY
         self.search = (params.get("q") or "")[:MAX_SEARCH]
         sort = params.get("sort", "")
         self.sort = sort if sort in SORT_LABELS else library.DEFAULT_SORT
@@ -143,13 +156,18 @@ class LibraryState(rx.State):
             kind="" if self.kind == ANY else self.kind,
             page="" if self.source == ANY else self.source,
             search=self.search.strip(),
+            uploader="" if self.uploader == ANY else self.uploader,
         )
-        page, (kinds, sources), (count, size) = await asyncio.gather(
+        page, (kinds, sources), uploaders, (count, size) = await asyncio.gather(
             asyncio.to_thread(library.library_page, where, self.sort, at, PAGE_SIZE),
             asyncio.to_thread(records.facets),
+            asyncio.to_thread(records.uploaders),
             asyncio.to_thread(records.totals),
         )
-        self.items = [from_record(row) for row in page.rows]
+        links = {row.drop_link_id for row in page.rows if row.drop_link_id is not None}
+        labels = await asyncio.to_thread(records.drop_link_labels, links)
+        self.items = [from_record(row, labels.get(row.drop_link_id or 0, "")) for row in page.rows]
+        self.uploaders = uploaders
         self.position = page.at.where
         self.cursor = page.at.cursor.token() if page.at.cursor else ""
         self.start = page.start.token() if page.start else ""
@@ -170,6 +188,7 @@ class LibraryState(rx.State):
         params = {
             "kind": "" if self.kind == ANY else self.kind,
             "page": "" if self.source == ANY else self.source,
+            "by": "" if self.uploader == ANY else self.uploader,
             "q": self.search,
             "sort": "" if self.sort == library.DEFAULT_SORT else self.sort,
             "p": "last" if self.position == "last" else number,
@@ -205,6 +224,12 @@ class LibraryState(rx.State):
         return await self._show(library.FIRST, 1)
 
     @rx.event
+    async def choose_uploader(self, value: str) -> Any:
+        """Show the files of one uploader (an account, "anonymous", "drop link"...), or all."""
+        self.uploader = value
+        return await self._show(library.FIRST, 1)
+
+    @rx.event
     async def search_for(self, value: str) -> Any:
         """Names containing ``value``, case-insensitively (the input debounces typing)."""
         self.search = value[:MAX_SEARCH]
@@ -219,7 +244,7 @@ class LibraryState(rx.State):
     @rx.event
     async def clear_filters(self) -> Any:
         """Back to everything, newest first."""
-        self.kind = self.source = ANY
+        self.kind = self.source = self.uploader = ANY
         self.search = ""
         self.sort = library.DEFAULT_SORT
         return await self._show(library.FIRST, 1)
@@ -250,7 +275,15 @@ class LibraryState(rx.State):
 
     @rx.event
     async def delete_file(self, file_id: int) -> Any:
-        """Delete a file, its preview and its row (after the dialog's confirmation)."""
+        """Delete a file, its preview and its row (after the dialog's confirmation).
+
+        Admins only (everyone in the open app): asked here, against the database, not
+        only by hiding the button, since any client can send this event.
+        """
+        viewer = await current_viewer(self)
+        if viewer is None or not viewer.may_delete:
+            self.notice = "Only admins delete files; nothing was deleted."
+            return None
         gone = await asyncio.to_thread(records.delete, file_id, stores.configured())
         result = await self._show(self._here(), self.page_number)
         self.notice = (

@@ -15,6 +15,7 @@ from upload_demo.access_state import AccessState
 from upload_demo.auth_routes import SIGN_IN_PATH
 from upload_demo.components.backend_links import backend_url
 from upload_demo.components.layout import page_layout
+from upload_demo.reflex_internals import native_form_submit
 
 
 class SignInState(rx.State):
@@ -83,6 +84,7 @@ def _form() -> rx.Component:
         ),
         action=backend_url(SIGN_IN_PATH.lstrip("/")),
         method="post",
+        on_submit=native_form_submit(),
         width="100%",
     )
 
