@@ -117,6 +117,43 @@ def page_layout(title: str, summary: str, route: Route, *children: rx.Component)
     )
 
 
+def minimal_layout(*children: rx.Component, source: str) -> rx.Component:
+    """A page for someone without an account (a drop link's): no nav bar, nothing to follow."""
+    return rx.box(
+        rx.box(
+            rx.hstack(
+                rx.icon("folder-up", size=22),
+                rx.text("upload_demo", weight="bold", size="4"),
+                align="center",
+                spacing="2",
+                max_width="900px",
+                margin_x="auto",
+                padding_x="1.5em",
+                padding_y="0.9em",
+            ),
+            as_="header",
+            border_bottom="1px solid var(--gray-a5)",
+            background_color="var(--color-panel-solid)",
+            width="100%",
+        ),
+        rx.el.main(
+            rx.vstack(
+                *children,
+                rx.text(
+                    "Source: ", rx.code(source, variant="ghost"), size="1", color_scheme="gray"
+                ),
+                spacing="4",
+                max_width="900px",
+                margin_x="auto",
+                padding="1.5em",
+                width="100%",
+            ),
+        ),
+        min_height="100vh",
+        background_color="var(--gray-2)",
+    )
+
+
 def privacy_notice() -> rx.Component:
     """Who can fetch a stored file: say so, and why the files cannot be listed."""
     where = (
