@@ -109,6 +109,15 @@ def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
                     rx.badge(item.kind, variant="soft", color_scheme="indigo"),
                     rx.badge("from /" + item.page.to(str), variant="outline", color_scheme="gray"),
                     rx.badge(item.content_type, variant="soft", color_scheme="gray"),
+                    rx.cond(
+                        item.drop_link_label != "",
+                        rx.badge(
+                            "via drop link “" + item.drop_link_label.to(str) + "”",
+                            variant="soft",
+                            color_scheme="amber",
+                            class_name="library-drop-link",
+                        ),
+                    ),
                     wrap="wrap",
                     spacing="1",
                 ),

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from upload_demo import library, records, stores
+from upload_demo import drop_links, library, records, stores
 from upload_demo.file_view import FileView, from_record
 from upload_demo.pages.library_paging import number_of, page_text, position, totals_text
 
@@ -149,7 +149,9 @@ class LibraryState(rx.State):
             asyncio.to_thread(records.facets),
             asyncio.to_thread(records.totals),
         )
-        self.items = [from_record(row) for row in page.rows]
+        link_ids = {row.drop_link_id for row in page.rows if row.drop_link_id is not None}
+        labels = await asyncio.to_thread(drop_links.labels, link_ids)
+        self.items = [from_record(row, labels.get(row.drop_link_id or 0, "")) for row in page.rows]
         self.position = page.at.where
         self.cursor = page.at.cursor.token() if page.at.cursor else ""
         self.start = page.start.token() if page.start else ""
