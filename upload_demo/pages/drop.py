@@ -106,20 +106,21 @@ class DropState(StreamingUploadPageState, rx.State):
         """
         link_id = self._link_id
         if not link_id:
-            return "This drop link does not exist."
+            return "this drop link does not exist"
         if await current_viewer(self) is None:
             client_token = self.router.session.client_token
             _, granted = await asyncio.to_thread(sessions.tab_grant, client_token)
             if granted != link_id:
-                return "Open the drop link again to upload."
+                return "open the drop link again to upload"
         link = await asyncio.to_thread(drop_links.get, link_id)
         if link is None:
-            return drop_links.refusal(None)
+            return drop_links.refusal(None).rstrip(".")
         used = await asyncio.to_thread(drop_links.usage, link_id)
         allowed = drop_links.allowance(link, used, self.policy)
         if isinstance(allowed, str):
             self.refused = drop_links.refusal(link)
-            return allowed
+            # The panel writes "Failed: <reason>." itself.
+            return allowed.rstrip(".")
         return Uploader(access.VIA_DROP_LINK, link_id), allowed
 
 
