@@ -59,3 +59,15 @@ def forget_failed_sign_ins() -> Iterator[None]:
     with rx.session() as session:
         session.exec(sqlalchemy.delete(SignInFailure))
         session.commit()
+
+
+@pytest.fixture(scope="session")
+def frontend_url(frontend_url: str) -> str:
+    """The frontend on the backend's host (127.0.0.1), not "localhost".
+
+    The session cookie is SameSite=Strict and the auth routes take forms from this
+    host only: a page on localhost is another site than a backend on 127.0.0.1, so
+    the browser would neither send the cookie with the websocket nor pass the check.
+    The dev frontend listens on every address, so only the URL changes.
+    """
+    return frontend_url.replace("://localhost:", "://127.0.0.1:")

@@ -11,6 +11,7 @@ from upload_demo import stores
 from upload_demo.access_state import AccessState
 from upload_demo.auth_routes import SIGN_OUT_PATH
 from upload_demo.components.backend_links import backend_url
+from upload_demo.components.native_form import native_form
 from upload_demo.routes import NAV_ADMIN, NAV_ALL, ROUTES, Route
 
 
@@ -22,7 +23,7 @@ def viewer_box() -> rx.Component:
     """Who is signed in, with Sign out (a form posted to the backend); else Sign in."""
     return rx.cond(
         AccessState.signed_in,
-        rx.el.form(
+        native_form(
             rx.hstack(
                 rx.icon("circle-user", size=16),
                 rx.text(AccessState.viewer_name, size="2", weight="medium", class_name="viewer"),
@@ -44,7 +45,7 @@ def viewer_box() -> rx.Component:
 
 def navbar() -> rx.Component:
     """Links to all pages (the admin's only for admins) and who is signed in."""
-    return rx.box(
+    return rx.el.nav(
         rx.hstack(
             rx.hstack(
                 rx.icon("folder-up", size=22),
@@ -73,7 +74,6 @@ def navbar() -> rx.Component:
             padding_y="0.9em",
             spacing="4",
         ),
-        as_="nav",
         aria_label="Main",
         border_bottom="1px solid var(--gray-a5)",
         background_color="var(--color-panel-solid)",
@@ -120,7 +120,7 @@ def page_layout(title: str, summary: str, route: Route, *children: rx.Component)
 def minimal_layout(*children: rx.Component, source: str) -> rx.Component:
     """A page for someone without an account (a drop link's): no nav bar, nothing to follow."""
     return rx.box(
-        rx.box(
+        rx.el.header(
             rx.hstack(
                 rx.icon("folder-up", size=22),
                 rx.text("upload_demo", weight="bold", size="4"),
@@ -131,7 +131,6 @@ def minimal_layout(*children: rx.Component, source: str) -> rx.Component:
                 padding_x="1.5em",
                 padding_y="0.9em",
             ),
-            as_="header",
             border_bottom="1px solid var(--gray-a5)",
             background_color="var(--color-panel-solid)",
             width="100%",

@@ -15,6 +15,7 @@ from upload_demo.access_state import AccessState
 from upload_demo.auth_routes import SIGN_IN_PATH
 from upload_demo.components.backend_links import backend_url
 from upload_demo.components.layout import page_layout
+from upload_demo.components.native_form import native_form
 
 
 class SignInState(rx.State):
@@ -56,7 +57,7 @@ def _signed_in_already() -> rx.Component:
 
 
 def _form() -> rx.Component:
-    return rx.el.form(
+    return native_form(
         rx.vstack(
             rx.el.label(rx.text("Account name", size="2", weight="medium"), html_for="name"),
             rx.input(
