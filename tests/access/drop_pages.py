@@ -25,7 +25,7 @@ def create_link_on_admin(page: Page, frontend_url: str, label: str, max_files: s
         page.get_by_label("Max files (optional)").fill(max_files)
     page.get_by_role("button", name="Create link").click()
     expect(page.locator(".link-message")).to_contain_text(f"Made the link “{label}”")
-    url = link_row(page, label).locator(".link-url").input_value()
+    url = link_row(page, label).locator(".link-url input").input_value()
     assert url.startswith(f"{frontend_url}/drop/"), url
     return url
 
