@@ -17,6 +17,8 @@ import sqlalchemy
 import sqlmodel
 
 from upload_demo.models import DropLink, StoredFile
+from upload_demo.policy import UploadPolicy
+from upload_demo.units import human_bytes, plural
 
 MAX_LABEL_LENGTH = 80
 
@@ -126,3 +128,94 @@ def all_links() -> list[DropLink]:
     with rx.session() as session:
         query = sqlmodel.select(DropLink).order_by(sqlmodel.col(DropLink.id).desc())
         return list(session.exec(query).all())
+
+
+def status(link: DropLink, now: datetime.datetime | None = None) -> str:
+    """'open', 'expired' or 'revoked', as the admin page lists it."""
+    if link.revoked_at is not None:
+        return "revoked"
+    return "expired" if refusal(link, now) else "open"
+
+
+def usage_text(link: DropLink, used: Usage) -> str:
+    """'3 of 10 files · 12 MB of 100 MB' (no 'of' where the link sets no limit)."""
+    files = (
+        f"{used.files} of {plural(link.max_files, 'file')}"
+        if link.max_files is not None
+        else plural(used.files, "file")
+    )
+    size = human_bytes(used.bytes)
+    if link.max_bytes is not None:
+        size = f"{size} of {human_bytes(link.max_bytes)}"
+    return f"{files} · {size}"
+
+
+def limits_text(link: DropLink) -> str:
+    """The link's own limits in words, for its page."""
+    parts = []
+    if link.max_files is not None:
+        parts.append(f"up to {plural(link.max_files, 'file')}")
+    if link.max_bytes is not None:
+        parts.append(f"{human_bytes(link.max_bytes)} in all")
+    expires_at = _aware(link.expires_at)
+    if expires_at is not None:
+        parts.append(f"open until {expires_at:%Y-%m-%d %H:%M} UTC")
+    if not parts:
+        return "This link sets no limits of its own."
+    text = ", ".join(parts)
+    return f"This link takes {text}."
+
+
+def allowance(link: DropLink, used: Usage, base: UploadPolicy) -> UploadPolicy | str:
+    """``base`` narrowed to what the link has left, or why it takes nothing more.
+
+    Asked at each upload, so the limits hold across visits and visitors (two uploads
+    racing at the very end may both fit; each alone never exceeds the link).
+    """
+    why = refusal(link)
+    if why:
+        return why
+    max_files, max_size, max_total = base.max_files, base.max_file_size, base.max_total_size
+    if link.max_files is not None:
+        left = link.max_files - used.files
+        if left <= 0:
+            taken = plural(link.max_files, "file")
+            return f"This drop link has taken its {taken}; it accepts no more."
+        max_files = min(max_files, left)
+    if link.max_bytes is not None:
+        left = link.max_bytes - used.bytes
+        if left <= 0:
+            return (
+                f"This drop link has taken its {human_bytes(link.max_bytes)}; it accepts no more."
+            )
+        max_size, max_total = min(max_size, left), min(max_total, left)
+    return dataclasses.replace(
+        base, max_files=max_files, max_file_size=max_size, max_total_size=max_total
+    )
+
+
+def visit_files(link_id: int, stored_names: list[str]) -> list[StoredFile]:
+    """The files of one visit (their stored names) that came through the link, newest first."""
+    if not stored_names:
+        return []
+    query = (
+        sqlmodel.select(StoredFile)
+        .where(
+            StoredFile.drop_link_id == link_id,
+            sqlmodel.col(StoredFile.stored_name).in_(stored_names),
+        )
+        .order_by(sqlmodel.col(StoredFile.id).desc())
+    )
+    with rx.session() as session:
+        return list(session.exec(query).all())
+
+
+def labels(link_ids: set[int]) -> dict[int, str]:
+    """The labels of these links, by id (one query for a page of files)."""
+    if not link_ids:
+        return {}
+    query = sqlmodel.select(DropLink.id, DropLink.label).where(
+        sqlmodel.col(DropLink.id).in_(link_ids)
+    )
+    with rx.session() as session:
+        return {link_id: label for link_id, label in session.exec(query).all() if link_id}

@@ -216,4 +216,10 @@ LARGE = UploadPolicy(
     max_total_size=16 * GB,
 )
 
-BY_PAGE: dict[str, UploadPolicy] = {p.page: p for p in (IMAGES, VIDEO, RESTRICTED, ONE_STEP, LARGE)}
+#: A drop link's page (/drop/<token>): what /large takes, from someone without an account.
+#: The link's own limits narrow it at each upload (pages/drop.py: what the link has left).
+DROP = dataclasses.replace(LARGE, page="drop", max_files=10)
+
+BY_PAGE: dict[str, UploadPolicy] = {
+    p.page: p for p in (IMAGES, VIDEO, RESTRICTED, ONE_STEP, LARGE, DROP)
+}

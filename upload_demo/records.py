@@ -9,7 +9,6 @@ keep, so no page view counts every row), and delete.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 import reflex as rx
 import sqlmodel
@@ -20,7 +19,6 @@ from upload_demo.models import (
     UNKNOWN,
     VIA_DROP_LINK,
     Account,
-    DropLink,
     FileTotal,
     StoredFile,
 )
@@ -138,18 +136,6 @@ def uploaders() -> list[str]:
             ).first()
             is not None
         ]
-
-
-def drop_link_labels(link_ids: Iterable[int]) -> dict[int, str]:
-    """The labels of these drop links, by id (for the library's "via drop link" line)."""
-    wanted = set(link_ids)
-    if not wanted:
-        return {}
-    with rx.session() as session:
-        query = sqlmodel.select(DropLink.id, DropLink.label).where(
-            sqlmodel.col(DropLink.id).in_(wanted)
-        )
-        return {link_id: label for link_id, label in session.exec(query).all() if link_id}
 
 
 def get(file_id: int) -> StoredFile | None:

@@ -133,6 +133,12 @@ LIBRARY = Route(
     ),
 )
 
+ADMIN = Route("/admin", "Admin", "upload_demo/pages/admin.py", nav=NAV_ADMIN)
+#: A drop link's page: its token is the dynamic segment (pages/drop.py reads it).
+DROP = Route(
+    "/drop/[drop_token]", "Drop link", "upload_demo/pages/drop.py", nav=NAV_NONE, public=True
+)
+
 SIGN_IN = Route("/sign-in", "Sign in", "upload_demo/pages/sign_in.py", nav=NAV_NONE, public=True)
 
 #: Every page, in nav order.
@@ -144,7 +150,9 @@ ROUTES: tuple[Route, ...] = (
     ONE_STEP,
     LARGE,
     LIBRARY,
+    ADMIN,
     SIGN_IN,
+    DROP,
 )
 
 #: The pages with a card on the home page, with their cards, in card order.

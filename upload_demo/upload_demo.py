@@ -21,6 +21,9 @@ from upload_demo import (
     stores,
 )
 from upload_demo.access_state import AccessState
+from upload_demo.pages.admin import admin_page
+from upload_demo.pages.admin_state import AdminState
+from upload_demo.pages.drop import DropState, drop_page
 from upload_demo.pages.home import HomeState, home_page
 from upload_demo.pages.images import ImagesState, images_page
 from upload_demo.pages.large import LargeState, large_page
@@ -60,7 +63,9 @@ PAGES: dict[Route, Bound] = {
     routes.ONE_STEP: Bound(one_step_page, OneStepState, OneStepState.load_items),
     routes.LARGE: Bound(large_page, LargeState, LargeState.load_items),
     routes.LIBRARY: Bound(library_page, LibraryState, LibraryState.load),
+    routes.ADMIN: Bound(admin_page, AdminState, AdminState.load),
     routes.SIGN_IN: Bound(sign_in_page, SignInState, SignInState.load),
+    routes.DROP: Bound(drop_page, DropState, DropState.load_items),
 }
 
 #: Every page State with an upload handler, by the handler's name in the

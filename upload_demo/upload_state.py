@@ -153,8 +153,12 @@ class UploadPageState(rx.State, mixin=True):
     async def _refresh_items(self) -> None:
         self.items = await self._newest_items()
 
-    async def _newest_items(self) -> list[FileView]:
-        """The page's newest files (a drop link's page narrows them to its visit)."""
+    async def _newest_items(self, fresh: list[Outcome] | None = None) -> list[FileView]:
+        """The page's newest files (a drop link's page narrows them to its visit).
+
+        ``fresh``: the outcomes of the upload that just ended, which ``_remember``
+        may not have seen yet (the streaming handler reads before taking the lock).
+        """
         rows = await asyncio.to_thread(records.newest, self.policy.page, self.items_limit)
         return [from_record(row) for row in rows]
 
@@ -168,6 +172,12 @@ class UploadPageState(rx.State, mixin=True):
         if viewer is None:
             return SIGN_IN_TO_UPLOAD
         return Uploader(viewer.uploader), self.policy
+
+    def _remember(self, outcomes: list[Outcome]) -> None:
+        """Note an upload's outcomes, under the state's lock (a drop link's page keeps its visit's).
+
+        Called for every upload that stored anything, cancelled or stale ones too.
+        """
 
     def _refuse(self, reason: str) -> None:
         self.status = "failed"
@@ -259,6 +269,7 @@ class UploadPageState(rx.State, mixin=True):
         by, policy = upload_as
         incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
         outcomes = await ingest_in_pool(incoming, policy, stores.configured(), by)
+        self._remember(outcomes)
         self._finish(outcomes, sum(f.size or 0 for f in files))
         await self._refresh_items()
         return rx.clear_selected_files(self.upload_id)
@@ -369,8 +380,9 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
         store = stores.configured()
         outcomes = await chunked.receive(chunk_iter, policy, store, POOL, still_wanted, by)
         # Read before taking the state's lock, which other events of this tab wait on.
-        items = await self._newest_items()
+        items = await self._newest_items(outcomes)
         async with self:
+            self._remember(outcomes)
             if attempt and attempt != self.attempt:
                 return None
             self.items = items

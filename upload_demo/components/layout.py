@@ -46,7 +46,7 @@ def viewer_box() -> rx.Component:
 
 def navbar() -> rx.Component:
     """Links to all pages (the admin's only for admins) and who is signed in."""
-    return rx.box(
+    return rx.el.nav(
         rx.hstack(
             rx.hstack(
                 rx.icon("folder-up", size=22),
@@ -75,7 +75,6 @@ def navbar() -> rx.Component:
             padding_y="0.9em",
             spacing="4",
         ),
-        as_="nav",
         aria_label="Main",
         border_bottom="1px solid var(--gray-a5)",
         background_color="var(--color-panel-solid)",
@@ -109,6 +108,42 @@ def page_layout(title: str, summary: str, route: Route, *children: rx.Component)
                 *children,
                 spacing="4",
                 max_width="1100px",
+                margin_x="auto",
+                padding="1.5em",
+                width="100%",
+            ),
+        ),
+        min_height="100vh",
+        background_color="var(--gray-2)",
+    )
+
+
+def minimal_layout(*children: rx.Component, source: str) -> rx.Component:
+    """A page for someone without an account (a drop link's): no nav bar, nothing to follow."""
+    return rx.box(
+        rx.el.header(
+            rx.hstack(
+                rx.icon("folder-up", size=22),
+                rx.text("upload_demo", weight="bold", size="4"),
+                align="center",
+                spacing="2",
+                max_width="900px",
+                margin_x="auto",
+                padding_x="1.5em",
+                padding_y="0.9em",
+            ),
+            border_bottom="1px solid var(--gray-a5)",
+            background_color="var(--color-panel-solid)",
+            width="100%",
+        ),
+        rx.el.main(
+            rx.vstack(
+                *children,
+                rx.text(
+                    "Source: ", rx.code(source, variant="ghost"), size="1", color_scheme="gray"
+                ),
+                spacing="4",
+                max_width="900px",
                 margin_x="auto",
                 padding="1.5em",
                 width="100%",

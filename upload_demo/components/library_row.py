@@ -55,15 +55,20 @@ def _thumbnail(item: Item) -> rx.Component:
 
 def _uploader_badge(item: Item) -> rx.Component:
     """Who uploaded it: "by ada", or "via drop link “Q3 invoices”"."""
-    return rx.badge(
-        rx.cond(
-            item.drop_link_label != "",
+    return rx.cond(
+        item.drop_link_label != "",
+        rx.badge(
             "via drop link “" + item.drop_link_label.to(str) + "”",
-            "by " + item.uploaded_by.to(str),
+            variant="soft",
+            color_scheme="amber",
+            class_name="library-drop-link",
         ),
-        variant="surface",
-        color_scheme="gray",
-        class_name="library-uploader",
+        rx.badge(
+            "by " + item.uploaded_by.to(str),
+            variant="surface",
+            color_scheme="gray",
+            class_name="library-uploader",
+        ),
     )
 
 

@@ -69,14 +69,14 @@ def _card(route: Route, card: Card) -> rx.Component:
 
 def _open_access_notice() -> rx.Component:
     """With no accounts, say that everything is open, to whom, and how to close it."""
-    return rx.callout(
-        rx.text(
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("lock-open")),
+        rx.callout.text(
             "Open access: this app has no accounts yet, so anyone who reaches it can upload, "
             "browse and delete, and it listens on loopback only. Create an admin to require "
             "sign-in: ",
             rx.code("python -m upload_demo.users add NAME --admin"),
         ),
-        icon="lock-open",
         color_scheme="amber",
         size="2",
         width="100%",

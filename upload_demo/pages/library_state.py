@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from upload_demo import library, records, stores
+from upload_demo import drop_links, library, records, stores
 from upload_demo.access_state import current_viewer
 from upload_demo.file_view import FileView, from_record
 from upload_demo.pages.library_paging import number_of, page_text, position, totals_text
@@ -164,8 +164,8 @@ class LibraryState(rx.State):
             asyncio.to_thread(records.uploaders),
             asyncio.to_thread(records.totals),
         )
-        links = {row.drop_link_id for row in page.rows if row.drop_link_id is not None}
-        labels = await asyncio.to_thread(records.drop_link_labels, links)
+        link_ids = {row.drop_link_id for row in page.rows if row.drop_link_id is not None}
+        labels = await asyncio.to_thread(drop_links.labels, link_ids)
         self.items = [from_record(row, labels.get(row.drop_link_id or 0, "")) for row in page.rows]
         self.uploaders = uploaders
         self.position = page.at.where
