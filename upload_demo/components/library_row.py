@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from upload_demo.access_state import AccessState
 from upload_demo.components.file_views import (
     DOWNLOAD_LINK_ATTRS,
     details,
@@ -130,7 +131,8 @@ def library_row(item: Item, on_delete: DeleteHandler) -> rx.Component:
                     variant="soft",
                     class_name="library-download",
                 ),
-                _delete_button(item, on_delete),
+                # Only for admins (everyone in the open app); the handler asks again.
+                rx.cond(AccessState.may_delete, _delete_button(item, on_delete)),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 spacing="2",
             ),

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from upload_demo import library, records, stores
+from upload_demo.access_state import current_viewer
 from upload_demo.file_view import FileView, from_record
 from upload_demo.pages.library_paging import number_of, page_text, position, totals_text
 
@@ -38,6 +39,9 @@ SORT_LABELS: dict[str, str] = {
     "name": "Name A–Z",
     "name-desc": "Name Z–A",
 }
+
+#: The notice when someone who may not delete sends the delete event anyway.
+ONLY_ADMINS_DELETE = "Only admins delete files."
 
 #: Longest search text kept (a URL can carry anything).
 MAX_SEARCH = 200
@@ -250,7 +254,15 @@ class LibraryState(rx.State):
 
     @rx.event
     async def delete_file(self, file_id: int) -> Any:
-        """Delete a file, its preview and its row (after the dialog's confirmation)."""
+        """Delete a file, its preview and its row (after the dialog's confirmation).
+
+        Admins only (everyone in the open app): asked here, against the database,
+        whatever the page showed, since any client can send the event.
+        """
+        viewer = await current_viewer(self)
+        if viewer is None or not viewer.may_delete:
+            self.notice = ONLY_ADMINS_DELETE
+            return None
         gone = await asyncio.to_thread(records.delete, file_id, stores.configured())
         result = await self._show(self._here(), self.page_number)
         self.notice = (
