@@ -208,6 +208,13 @@ def new_state(state_cls: type[S]) -> S:
     return state_cls(_reflex_internal_init=True)  # pyright: ignore[reportCallIssue]
 
 
+def with_cookie(state: rx.State, cookie: str) -> None:
+    """Give a state made by ``new_state`` the router of a tab whose websocket sent ``cookie``."""
+    from reflex.istate.data import RouterData
+
+    state.router = RouterData.from_router_data({"headers": {"cookie": cookie}})
+
+
 def restart_harness_backend(harness: Any, port: int, timeout: float = 30) -> None:
     """Start an ``AppHarness``'s backend again on ``port``, empty, as after a restart."""
     from reflex.istate.manager import StateManager

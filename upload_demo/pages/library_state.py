@@ -40,6 +40,9 @@ SORT_LABELS: dict[str, str] = {
     "name-desc": "Name Z–A",
 }
 
+#: The notice when someone who may not delete sends the delete event anyway.
+ONLY_ADMINS_DELETE = "Only admins delete files."
+
 #: Longest search text kept (a URL can carry anything).
 MAX_SEARCH = 200
 
@@ -277,12 +280,12 @@ class LibraryState(rx.State):
     async def delete_file(self, file_id: int) -> Any:
         """Delete a file, its preview and its row (after the dialog's confirmation).
 
-        Admins only (everyone in the open app): asked here, against the database, not
-        only by hiding the button, since any client can send this event.
+        Admins only (everyone in the open app): asked here, against the database,
+        whatever the page showed, since any client can send the event.
         """
         viewer = await current_viewer(self)
         if viewer is None or not viewer.may_delete:
-            self.notice = "Only admins delete files; nothing was deleted."
+            self.notice = ONLY_ADMINS_DELETE
             return None
         gone = await asyncio.to_thread(records.delete, file_id, stores.configured())
         result = await self._show(self._here(), self.page_number)
