@@ -8,7 +8,6 @@ below are refusals of a real file.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import logging
@@ -24,7 +23,7 @@ import reflex as rx
 import sqlmodel
 from playwright.sync_api import Page, WebSocket, expect
 
-from tests import client, samples
+from tests import client, loops, samples
 from tests.access.conftest import Person
 from tests.access.signing_in import sign_in
 from tests.access.web import (
@@ -74,7 +73,7 @@ def store_as(backend_url: str, person: Person, name: str, data: bytes) -> Stored
     state = new_state(ImagesState)
     with_cookie(state, signed_in_cookie(backend_url, person.name, person.password))
     upload = rx.UploadFile(file=io.BytesIO(data), path=Path(name), size=len(data))
-    asyncio.run(ImagesState.handle_upload.fn(state, [upload], 1))
+    loops.run(ImagesState.handle_upload.fn(state, [upload], 1))
     (row,) = rows_named(name)
     assert row.uploaded_by == person.name
     return row
@@ -346,7 +345,7 @@ def test_the_delete_event_is_refused_unless_an_admin_sends_it(
     cookie = signed_in_cookie(backend_url, person.name, person.password) if person else ""
     state = new_state(LibraryState)
     with_cookie(state, cookie)
-    asyncio.run(LibraryState.delete_file.fn(state, row.id))
+    loops.run(LibraryState.delete_file.fn(state, row.id))
     if who == "admin":
         assert state.notice == f"Deleted “{row.original_name}”."
         assert records.stored_with(sha) is None
