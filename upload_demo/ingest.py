@@ -71,7 +71,9 @@ class Outcome:
     stored_name: str = ""
     kind: str = ""
     size: int = 0
-    #: For a repeat of stored bytes: the stored name of the file it repeats (to link to).
+    #: A repeat of stored bytes (nothing new kept).
+    repeat: bool = False
+    #: The stored name of the file it repeats, to link to ("" where that is not to be shown).
     duplicate_of: str = ""
 
 
@@ -107,12 +109,20 @@ def _read_head(stream: storage.Readable) -> bytes:
     return head
 
 
-def _duplicate(name: str, existing: StoredFile) -> Outcome:
-    """A repeat of stored bytes: the page names the file it repeats and where that came from."""
+def _duplicate(name: str, existing: StoredFile, by: Uploader) -> Outcome:
+    """A repeat of stored bytes: the page names the file it repeats and where that came from.
+
+    Not to a drop link's visitor, who may see nothing stored but their own uploads.
+    """
+    if by.drop_link_id is not None:
+        return Outcome(
+            name=name, stored=False, message="already stored (nothing new was kept)", repeat=True
+        )
     return Outcome(
         name=name,
         stored=False,
         message=f"already stored as {existing.original_name} (from /{existing.source_page})",
+        repeat=True,
         duplicate_of=existing.stored_name,
     )
 
@@ -169,7 +179,7 @@ def _record(
         # The same bytes were committed by another upload since the lookup above.
         existing = records.stored_with(received.sha256)
         if existing is not None:
-            return _duplicate(name, existing)
+            return _duplicate(name, existing, by)
         raise
     return Outcome(
         name=name,
@@ -201,7 +211,7 @@ def keep(
     """
     existing = records.stored_with(received.sha256)
     if existing is not None:
-        return _duplicate(name, existing)
+        return _duplicate(name, existing, by)
     info: media.MediaInfo | None = None
     note = ""
     preview_name = media.preview_name(received.staged.name, file_type)

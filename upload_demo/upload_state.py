@@ -124,7 +124,7 @@ class UploadPageState(rx.State, mixin=True):
     def status_text(self) -> str:
         """The upload's final (or current) state in words."""
         stored = sum(1 for o in self.outcomes if o.stored)
-        repeats = sum(1 for o in self.outcomes if o.duplicate_of)
+        repeats = sum(1 for o in self.outcomes if o.repeat)
         refused = len(self.outcomes) - stored - repeats
         if self.status == "uploading":
             return "Uploading…"

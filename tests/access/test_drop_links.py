@@ -112,6 +112,33 @@ def test_a_link_at_its_file_limit_refuses_with_the_reason(
         visitor.close()
 
 
+def test_bytes_stored_before_are_not_named_to_a_visitor(
+    browser: Browser, frontend_url: str, tmp_path: Path
+) -> None:
+    """A repeat of someone else's file: "already stored", with no name and no link to it."""
+    secret = _sample(tmp_path, f"{tag()}-board-minutes.bin")
+    first = drop_links.create(f"First {tag()}", "ada")
+    second = drop_links.create(f"Second {tag()}", "ada")
+    for link in (first, second):
+        visitor = browser.new_context()
+        try:
+            tab = visitor.new_page()
+            open_drop(tab, f"{frontend_url}/drop/{link.token}")
+            again = tmp_path / f"{tag()}-again.bin"
+            again.write_bytes(secret.read_bytes())
+            _upload(tab, secret if link is first else again)
+            if link is first:
+                expect_status(tab, "Done: 1 stored")
+                continue
+            expect_status(tab, "Done: 0 stored, 1 already stored, 0 rejected.")
+            outcome = tab.locator(".outcome-duplicate")
+            expect(outcome).to_contain_text("already stored (nothing new was kept)")
+            expect(outcome).not_to_contain_text(secret.name)
+            expect(outcome.get_by_role("link")).to_have_count(0)
+        finally:
+            visitor.close()
+
+
 def test_an_expired_link_says_so_and_shows_no_dropzone(browser: Browser, frontend_url: str) -> None:
     link = drop_links.create(f"Expiring {tag()}", "ada")
     assert link.id is not None

@@ -199,7 +199,7 @@ def progress_panel(state: State) -> rx.Component:
 
 def _outcome_row(outcome: rx.vars.ObjectVar[Outcome]) -> rx.Component:
     """A stored file, a refusal, or a repeat of a stored file with a link to that file."""
-    duplicate = outcome.duplicate_of != ""
+    duplicate = outcome.repeat
     return rx.hstack(
         rx.cond(
             outcome.stored,
@@ -217,7 +217,7 @@ def _outcome_row(outcome: rx.vars.ObjectVar[Outcome]) -> rx.Component:
             size="2",
         ),
         rx.cond(
-            duplicate,
+            outcome.duplicate_of != "",
             rx.link(
                 "open the stored file",
                 href=stored_url(outcome.duplicate_of),
