@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import reflex as rx
+from reflex.model import get_engine
 from reflex.vars import FunctionStringVar
 from reflex_base import config as reflex_config
 from reflex_base import constants
@@ -53,6 +54,7 @@ __all__ = [
     "backend_route",
     "configured_upload_dir",
     "db_url",
+    "drop_inherited_db_connections",
     "enqueue_event",
     "follow_socket_owners",
     "handler_name",
@@ -133,6 +135,20 @@ def js_expression(code: str, *uses: rx.Var) -> rx.Var:
     var_data = [var._get_all_var_data() for var in uses]
     merged = rx.vars.VarData.merge(*var_data)
     return rx.Var(_js_expr=code, _var_data=merged)
+
+
+def drop_inherited_db_connections() -> None:
+    """Let this process open database connections of its own, not use its parent's.
+
+    Granian forks the backend workers from a process that may have used the database
+    already (Reflex's engine, ``reflex.model.get_engine``, is one per process and URL,
+    with a pool): two workers then share one PostgreSQL socket, and their first
+    queries at start-up corrupt it ("connection in transaction status INTRANS").
+    ``dispose(close=False)`` is SQLAlchemy's step for a forked child: forget the pool
+    without closing what the parent still uses.
+    """
+    if db_url():
+        get_engine().dispose(close=False)
 
 
 def native_form_submit() -> rx.Var:

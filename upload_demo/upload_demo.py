@@ -37,6 +37,7 @@ from upload_demo.reflex_internals import (
     OneOnLoad,
     backend_host,
     backend_route,
+    drop_inherited_db_connections,
     enqueue_event,
     follow_socket_owners,
     handler_name,
@@ -107,6 +108,13 @@ async def remove_crash_leftovers() -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
+async def own_db_connections() -> AsyncIterator[None]:
+    """First of all: a forked worker must not share its parent's database connections."""
+    drop_inherited_db_connections()
+    yield
+
+
+@contextlib.asynccontextmanager
 async def refuse_to_face_the_network_unguarded() -> AsyncIterator[None]:
     """Refuse to start on a non-loopback host with no admin account (access.check_start).
 
@@ -155,6 +163,7 @@ for route in routes.ROUTES:
     check = AccessState.show_viewer if route.public else AccessState.check
     app.add_page(bound.page, route=route.path, title=route.title, on_load=[check, bound.on_load])
 
+app.register_lifespan_task(own_db_connections)
 app.register_lifespan_task(refuse_to_face_the_network_unguarded)
 app.register_lifespan_task(remove_crash_leftovers)
 app.register_lifespan_task(follow_other_workers_sockets)

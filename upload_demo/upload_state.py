@@ -20,8 +20,8 @@ State first starts the attempt, and the late ``begin_upload`` is ignored: a
 tiny upload handled before its ``begin_upload`` is not reset and then
 reported as failed, and a refusal is never overwritten by the reset.
 
-The buffered State and its streaming variant stay in this one module (a
-little over 300 lines): both follow that protocol, which reads best whole.
+The buffered State and its streaming variant stay in this one module (under
+400 lines): both follow that protocol, which reads best whole.
 """
 
 from __future__ import annotations

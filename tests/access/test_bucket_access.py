@@ -18,14 +18,12 @@ from playwright.sync_api import Page
 from tests import samples
 from tests.access.conftest import Person
 from tests.access.signing_in import sign_in
+from tests.bucket_prefix import BUCKET_VARIABLE, bucket_prefix
 from tests.db import rows_named, tag
 from tests.e2e.actions import choose_files, expect_status
 from tests.workers import TwoWorkerApp
 from upload_demo import access
 from upload_demo.bucket import BucketStore
-from upload_demo.stores import STORAGE_SETTING
-
-BUCKET_VARIABLE = "UPLOAD_DEMO_TEST_S3_BUCKET"
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get(BUCKET_VARIABLE) or not os.environ.get("REFLEX_REDIS_URL"),
@@ -36,20 +34,13 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def bucket_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BucketStore]]:
     workdir = tmp_path_factory.mktemp("bucket-access")
-    staging = workdir / "staging"
-    staging.mkdir()
-    url = f"s3://{os.environ[BUCKET_VARIABLE]}/access-{tag()}"
-    app = TwoWorkerApp(
-        workdir, env={STORAGE_SETTING: url, "REFLEX_UPLOADED_FILES_DIR": str(staging)}
-    )
-    store = BucketStore(url, staging)
-    try:
-        app.start()
-        yield app.url, store
-    finally:
-        app.stop()
-        for stored in store.objects():
-            store.delete(stored.name)
+    with bucket_prefix(workdir, "access") as prefix:
+        app = TwoWorkerApp(workdir, env=prefix.env)
+        try:
+            app.start()
+            yield app.url, prefix.store
+        finally:
+            app.stop()
 
 
 def test_a_member_sees_bucket_files_that_nobody_signed_out_can_fetch(

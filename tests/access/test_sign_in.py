@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
+from tests import samples
 from tests.access.conftest import Person
 from tests.access.signing_in import sign_in, sign_out
+from tests.db import rows_named, tag
+from tests.e2e.actions import choose_files, expect_status, open_page
 from upload_demo import access
 
 
@@ -45,3 +52,27 @@ def test_a_wrong_password_is_refused_with_a_message(
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".sign-in-message")).to_have_text("Wrong name or password.")
     assert not [c for c in page.context.cookies() if c.get("name") == access.COOKIE]
+
+
+def test_a_member_uploads_and_the_record_names_them(
+    page: Page, frontend_url: str, member: Person, tmp_path: Path
+) -> None:
+    """Both kinds of handler: the buffered /images and the streamed /large."""
+    sign_in(page, frontend_url, member.name, member.password)
+    for route, name, data in (
+        ("/images", f"{tag()}-by-member.png", samples.image_bytes("PNG", seed=777)),
+        ("/large", f"{tag()}-by-member.bin", b"member's archive " + os.urandom(4096)),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        open_page(page, frontend_url, route)
+        choose_files(page, [path])
+        page.get_by_role("button", name="Upload").click()
+        expect_status(page, "Done: 1 stored, 0 rejected.")
+        (row,) = rows_named(name)
+        assert row.uploaded_by == member.name
+    # The library shows the uploader and filters by it; a member gets no Delete button.
+    page.goto(f"{frontend_url}/library?by={member.name}")
+    expect(page.locator(".library-row").first).to_be_visible()
+    expect(page.locator(".library-uploader").first).to_have_text(f"by {member.name}")
+    expect(page.get_by_role("button", name=re.compile("^Delete "))).to_have_count(0)

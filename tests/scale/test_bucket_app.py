@@ -20,33 +20,23 @@ import pytest
 from tests import client, db, samples
 from tests.backend.uploads import wait_for_row
 from tests.backend_process import BackendProcess
+from tests.bucket_prefix import bucket_prefix
 from upload_demo.bucket import BucketStore
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.large import LargeState
-from upload_demo.stores import STORAGE_SETTING
 
 
 @pytest.fixture(scope="module")
 def bucket_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BucketStore]]:
     """The backend on the bucket, and a BucketStore to look into the same prefix."""
     workdir = tmp_path_factory.mktemp("bucket-app")
-    staging = workdir / "staging"
-    staging.mkdir()
-    url = f"s3://{os.environ['UPLOAD_DEMO_TEST_S3_BUCKET']}/app-{db.tag()}"
-    backend = BackendProcess(
-        workdir / "backend.log",
-        env={STORAGE_SETTING: url, "REFLEX_UPLOADED_FILES_DIR": str(staging)},
-    )
-    store = BucketStore(url, staging)
-    try:
-        backend.wait_ready()
-        yield backend.url, store
-    finally:
-        backend.stop()
-        for upload in store.partial_uploads():
-            store.abort(upload)
-        for stored in store.objects():
-            store.delete(stored.name)
+    with bucket_prefix(workdir, "app") as prefix:
+        backend = BackendProcess(workdir / "backend.log", env=prefix.env)
+        try:
+            backend.wait_ready()
+            yield backend.url, prefix.store
+        finally:
+            backend.stop()
 
 
 def test_uploads_land_in_the_bucket_and_read_back_through_presigned_urls(

@@ -10,7 +10,6 @@ itself answers nothing without a signature.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +19,11 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from tests import samples
+from tests.bucket_prefix import bucket_prefix
 from tests.db import rows_named, tag
 from tests.e2e.actions import SIGNED, choose_files, expect_status, open_library, open_page
 from tests.workers import TwoWorkerApp
 from upload_demo.bucket import BucketStore
-from upload_demo.stores import STORAGE_SETTING
 
 
 class OnBucket:
@@ -45,22 +44,13 @@ class OnBucket:
 @pytest.fixture(scope="module")
 def on_bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnBucket]:
     workdir = tmp_path_factory.mktemp("bucket-pages")
-    staging = workdir / "staging"
-    staging.mkdir()
-    url = f"s3://{os.environ['UPLOAD_DEMO_TEST_S3_BUCKET']}/pages-{tag()}"
-    app = TwoWorkerApp(
-        workdir, env={STORAGE_SETTING: url, "REFLEX_UPLOADED_FILES_DIR": str(staging)}
-    )
-    store = BucketStore(url, staging)
-    try:
-        app.start()
-        yield OnBucket(app, store)
-    finally:
-        app.stop()
-        for upload in store.partial_uploads():
-            store.abort(upload)
-        for stored in store.objects():
-            store.delete(stored.name)
+    with bucket_prefix(workdir, "pages") as prefix:
+        app = TwoWorkerApp(workdir, env=prefix.env)
+        try:
+            app.start()
+            yield OnBucket(app, prefix.store)
+        finally:
+            app.stop()
 
 
 def _signed_ok(response: Response) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import reflex as rx
+import sqlalchemy
 
 from tests.conftest import ROOT
 from upload_demo import reflex_internals
@@ -231,3 +232,11 @@ def test_a_form_hands_form_data_then_the_event_to_on_submit() -> None:
 
 def test_the_backend_host_is_the_configs() -> None:
     assert reflex_internals.backend_host() == rx.config.get_config().backend_host
+
+
+def test_sessions_use_the_engine_whose_inherited_pool_is_dropped() -> None:
+    with rx.session() as session:
+        assert session.get_bind() is reflex_internals.get_engine()
+    reflex_internals.drop_inherited_db_connections()
+    with rx.session() as session:
+        assert session.exec(sqlalchemy.text("SELECT 1")).one() == (1,)
