@@ -239,4 +239,4 @@ def test_sessions_use_the_engine_whose_inherited_pool_is_dropped() -> None:
         assert session.get_bind() is reflex_internals.get_engine()
     reflex_internals.drop_inherited_db_connections()
     with rx.session() as session:
-        assert session.exec(sqlalchemy.text("SELECT 1")).one() == (1,)
+        assert session.execute(sqlalchemy.text("SELECT 1")).scalar_one() == 1
