@@ -76,6 +76,10 @@ class TwoWorkerApp:
             # Never the checkout's .web (the dev tests' frontend) or .states.
             "REFLEX_WEB_WORKDIR": str(self.workdir / "web"),
             "REFLEX_STATES_WORKDIR": str(self.workdir / "states"),
+            # The pages talk to the backend where the tests open them (Reflex's default is
+            # http://localhost:<port>): one origin, as a deployment's public URL would be, so
+            # the session cookie (SameSite=Strict, host-only) travels with every request.
+            "REFLEX_API_URL": self.url,
             **self.env,
         }
         with self.log_path.open("wb") as log:

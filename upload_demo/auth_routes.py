@@ -12,6 +12,7 @@ host), so nobody can sign a visitor in or out behind their back.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from urllib.parse import urlencode, urlsplit
 
@@ -22,6 +23,8 @@ from starlette.routing import Route
 
 from upload_demo import access, accounts, sessions, throttle
 from upload_demo.reflex_internals import backend_route
+
+logger = logging.getLogger(__name__)
 
 SIGN_IN_PATH = "/auth/sign-in"
 SIGN_OUT_PATH = "/auth/sign-out"
@@ -37,9 +40,12 @@ def _origin(request: Request) -> str | None:
         referer = urlsplit(request.headers.get("referer") or "")
         origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
     parts = urlsplit(origin)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return origin if parts.hostname == request.url.hostname else None
+    if parts.scheme in ("http", "https") and parts.hostname == request.url.hostname:
+        return origin
+    logger.warning(
+        "auth form refused: its origin %r is not this host %r", origin, request.url.hostname
+    )
+    return None
 
 
 def _next_path(raw: str) -> str:

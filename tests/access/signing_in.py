@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
+
+
+def at_page(frontend_url: str, path: str) -> re.Pattern[str]:
+    """The URL of ``path`` (with its ``?next=...`` if any), as the dev or the prod build has it.
+
+    The production build serves each page as a directory: /library is /library/ there.
+    """
+    page, _, query = path.partition("?")
+    pattern = re.escape(frontend_url + page) + "/?"
+    if query:
+        pattern += re.escape(f"?{query}") + "(%2F)?"
+    return re.compile(pattern + "$")
 
 
 def sign_in(page: Page, frontend_url: str, name: str, password: str, then: str = "/") -> None:

@@ -25,7 +25,7 @@ from tests.access.drop_pages import (
     link_row,
     open_drop,
 )
-from tests.access.signing_in import sign_in
+from tests.access.signing_in import at_page, sign_in
 from tests.db import rows_named, tag
 from tests.e2e.actions import choose_files, expect_status
 from upload_demo import access, drop_links
@@ -71,7 +71,7 @@ def test_a_visitor_uploads_through_a_link_and_sees_only_their_own_files(
 
         # A drop link opens its own page only.
         tab.goto(f"{frontend_url}/library")
-        expect(tab).to_have_url(f"{frontend_url}/sign-in?next=%2Flibrary")
+        expect(tab).to_have_url(at_page(frontend_url, "/sign-in?next=%2Flibrary"))
     finally:
         visitor.close()
 

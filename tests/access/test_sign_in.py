@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests import samples
 from tests.access.conftest import Person
-from tests.access.signing_in import sign_in, sign_out
+from tests.access.signing_in import at_page, sign_in, sign_out
 from tests.db import rows_named, tag
 from tests.e2e.actions import choose_files, expect_status, open_page
 from upload_demo import access
@@ -20,11 +20,11 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_back_afterwards(
     page: Page, frontend_url: str, member: Person
 ) -> None:
     page.goto(f"{frontend_url}/library")
-    expect(page).to_have_url(f"{frontend_url}/sign-in?next=%2Flibrary")
+    expect(page).to_have_url(at_page(frontend_url, "/sign-in?next=%2Flibrary"))
     page.get_by_label("Account name").fill(member.name)
     page.get_by_label("Password").fill(member.password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{frontend_url}/library")
+    expect(page).to_have_url(at_page(frontend_url, "/library"))
     expect(page.locator(".viewer")).to_have_text(member.name)
 
 
@@ -40,7 +40,7 @@ def test_the_session_cookie_is_httponly_and_survives_a_reload(
     expect(page.locator(".viewer")).to_have_text(member.name)
     sign_out(page)
     page.goto(f"{frontend_url}/images")
-    expect(page).to_have_url(f"{frontend_url}/sign-in?next=%2Fimages")
+    expect(page).to_have_url(at_page(frontend_url, "/sign-in?next=%2Fimages"))
 
 
 def test_a_wrong_password_is_refused_with_a_message(
