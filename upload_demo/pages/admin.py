@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from upload_demo import routes
+from upload_demo.access_state import AccessState
 from upload_demo.accounts import MIN_PASSWORD_LENGTH
 from upload_demo.components.layout import page_layout
 from upload_demo.models import ADMIN, MEMBER
@@ -354,7 +355,23 @@ def admin_page() -> rx.Component:
             rx.vstack(_accounts_section(), _links_section(), spacing="4", width="100%"),
             rx.cond(
                 AdminState.loaded,
-                rx.callout(NOT_ADMIN, icon="lock", color_scheme="amber", class_name="not-admin"),
+                rx.cond(
+                    AccessState.open_access,
+                    rx.callout.root(
+                        rx.callout.icon(rx.icon("lock-open")),
+                        rx.callout.text(
+                            "No accounts yet, so there is nothing to manage: create the first "
+                            "admin with ",
+                            rx.code("python -m upload_demo.users add NAME --admin"),
+                            ", then sign in and come back here.",
+                        ),
+                        color_scheme="amber",
+                        class_name="not-admin",
+                    ),
+                    rx.callout(
+                        NOT_ADMIN, icon="lock", color_scheme="amber", class_name="not-admin"
+                    ),
+                ),
             ),
         ),
     )
