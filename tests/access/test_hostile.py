@@ -8,6 +8,7 @@ below are refusals of a real file.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import logging
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import reflex as rx
+import sqlalchemy
 import sqlmodel
 from playwright.sync_api import Page, WebSocket, expect
 
@@ -36,8 +38,8 @@ from tests.access.web import (
 from tests.backend.uploads import row_count
 from tests.conftest import on_two_workers
 from tests.db import rows_named, tag
-from upload_demo import access, records, signing, stores, throttle
-from upload_demo.models import Account, SignInFailure, StoredFile
+from upload_demo import access, accounts, records, sessions, signing, stores, throttle
+from upload_demo.models import Account, SignInFailure, SignInSession, StoredFile
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.large import LargeState
 from upload_demo.pages.library_state import ONLY_ADMINS_DELETE, LibraryState
@@ -254,6 +256,45 @@ def test_a_burst_of_wrong_passwords_is_throttled_without_checking_them(
     assert int(query["wait"]) >= 1
     assert session_token(right) == ""
     assert _last_sign_in(member.name) == signed_before
+
+
+def test_guessing_across_names_from_one_address_is_throttled_too(
+    backend_url: str, admin: Person
+) -> None:
+    """A new name each try escapes the per-name count, not the per-address one."""
+    answers = [
+        redirect_query(post_sign_in(backend_url, f"nobody{i}", "a wrong guess"))["error"]
+        for i in range(throttle.FREE_FAILURES + 1)
+    ]
+    assert answers == ["wrong"] * throttle.FREE_FAILURES + ["throttled"]
+    # The address waits whatever the name, a real account's too.
+    right = post_sign_in(backend_url, admin.name, admin.password)
+    assert redirect_query(right)["error"] == "throttled"
+
+
+ONE_MINUTE = datetime.timedelta(minutes=1)
+
+
+def test_a_session_unused_past_the_idle_timeout_ends(member: Person) -> None:
+    identity = accounts.verify(member.name, member.password)
+    assert identity is not None
+    token = sessions.open_for(identity.account_id)
+    assert access.identity(token) == identity
+    stale = datetime.datetime.now(datetime.UTC) - sessions.idle_timeout() - ONE_MINUTE
+    with rx.session() as session:
+        session.exec(
+            sqlalchemy.update(SignInSession)
+            .where(sqlmodel.col(SignInSession.account_id) == identity.account_id)
+            .values(last_seen_at=stale)
+        )
+        session.commit()
+    assert access.identity(token) is None
+    # Gone from the database too, not only refused.
+    with rx.session() as session:
+        left = session.exec(
+            sqlmodel.select(SignInSession).where(SignInSession.account_id == identity.account_id)
+        ).all()
+    assert left == []
 
 
 # --- nothing leaks ----------------------------------------------------------------------

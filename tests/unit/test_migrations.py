@@ -47,3 +47,17 @@ def test_name_key_is_filled_for_rows_stored_before_it(tmp_path: Path) -> None:
     engine.dispose()
     assert ("ix_storedfile_original_name_lower",) in index_rows
     assert "name_key" not in columns
+
+
+def test_files_stored_before_accounts_were_uploaded_by_unknown(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'before-accounts.db'}"
+    migrations.upgrade_with_old_rows(url)
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                sqlalchemy.text("SELECT DISTINCT uploaded_by, drop_link_id FROM storedfile")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in found] == [("unknown", None)]
