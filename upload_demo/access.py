@@ -23,6 +23,9 @@ COOKIE = "upload_demo_session"
 #: How long a worker trusts its last answer to "is any account configured?".
 OPEN_CHECK_EVERY_S = 2.0
 
+#: What makes the first admin, as the start-up refusal and the pages say it.
+FIRST_ADMIN_COMMAND = "python -m upload_demo.users add NAME --admin"
+
 #: Who uploaded a file when nobody is signed in (the open app) or through a drop link.
 ANONYMOUS = models.ANONYMOUS
 VIA_DROP_LINK = models.VIA_DROP_LINK
@@ -134,6 +137,6 @@ def check_start(backend_host: str) -> None:
     raise ExposedWithoutAdmin(
         f"upload_demo: refusing to listen on {backend_host} without an admin account: anyone "
         "on the network could read and delete every file. Create one first:\n"
-        "    python -m upload_demo.users add NAME --admin\n"
+        f"    {FIRST_ADMIN_COMMAND}\n"
         "(or listen on 127.0.0.1 only)."
     )

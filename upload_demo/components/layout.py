@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from upload_demo import stores
+from upload_demo import access, stores
 from upload_demo.access_state import AccessState
 from upload_demo.auth_routes import SIGN_OUT_PATH
 from upload_demo.components.backend_links import backend_url
@@ -151,6 +151,17 @@ def minimal_layout(*children: rx.Component, source: str) -> rx.Component:
         ),
         min_height="100vh",
         background_color="var(--gray-2)",
+    )
+
+
+def open_access_callout(before: str, after: str = "", class_name: str = "") -> rx.Component:
+    """The amber note of the open app (no accounts yet), with the command that closes it."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("lock-open")),
+        rx.callout.text(before, rx.code(access.FIRST_ADMIN_COMMAND), after),
+        color_scheme="amber",
+        width="100%",
+        class_name=class_name,
     )
 
 

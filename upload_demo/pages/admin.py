@@ -13,7 +13,7 @@ import reflex as rx
 from upload_demo import routes
 from upload_demo.access_state import AccessState
 from upload_demo.accounts import MIN_PASSWORD_LENGTH
-from upload_demo.components.layout import page_layout
+from upload_demo.components.layout import open_access_callout, page_layout
 from upload_demo.models import ADMIN, MEMBER
 from upload_demo.pages.admin_state import NOT_ADMIN, AccountView, AdminState, LinkView
 from upload_demo.reflex_internals import AccentColor
@@ -357,15 +357,10 @@ def admin_page() -> rx.Component:
                 AdminState.loaded,
                 rx.cond(
                     AccessState.open_access,
-                    rx.callout.root(
-                        rx.callout.icon(rx.icon("lock-open")),
-                        rx.callout.text(
-                            "No accounts yet, so there is nothing to manage: create the first "
-                            "admin with ",
-                            rx.code("python -m upload_demo.users add NAME --admin"),
-                            ", then sign in and come back here.",
-                        ),
-                        color_scheme="amber",
+                    open_access_callout(
+                        "No accounts yet, so there is nothing to manage: create the first "
+                        "admin with ",
+                        ", then sign in and come back here.",
                         class_name="not-admin",
                     ),
                     rx.callout(

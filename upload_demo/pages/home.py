@@ -8,7 +8,7 @@ import reflex as rx
 
 from upload_demo import records, routes
 from upload_demo.access_state import AccessState, current_viewer
-from upload_demo.components.layout import page_layout
+from upload_demo.components.layout import open_access_callout, page_layout
 from upload_demo.routes import Card, Route
 from upload_demo.units import human_bytes, plural
 
@@ -69,17 +69,10 @@ def _card(route: Route, card: Card) -> rx.Component:
 
 def _open_access_notice() -> rx.Component:
     """With no accounts, say that everything is open, to whom, and how to close it."""
-    return rx.callout.root(
-        rx.callout.icon(rx.icon("lock-open")),
-        rx.callout.text(
-            "Open access: this app has no accounts yet, so anyone who reaches it can upload, "
-            "browse and delete, and it listens on loopback only. Create an admin to require "
-            "sign-in: ",
-            rx.code("python -m upload_demo.users add NAME --admin"),
-        ),
-        color_scheme="amber",
-        size="2",
-        width="100%",
+    return open_access_callout(
+        "Open access: this app has no accounts yet, so anyone who reaches it can upload, "
+        "browse and delete, and it listens on loopback only. Create an admin to require "
+        "sign-in: ",
         class_name="open-access",
     )
 
