@@ -116,6 +116,21 @@ def may_upload(token: str, client_token: str) -> tuple[bool, int | None]:
     return link_id is not None, link_id
 
 
+def uploader_name(token: str, client_token: str) -> str | None:
+    """Who a resumable upload request uploads as: the account of the cookie or of the tab.
+
+    "anonymous" in the open app; None for anyone else, a drop link's tab
+    included (drop links upload through their own page only).
+    """
+    if is_open():
+        return ANONYMOUS
+    found = identity(token)
+    if found is None:
+        account_id, _ = sessions.tab_grant(client_token)
+        found = accounts.enabled(account_id) if account_id is not None else None
+    return found.name if found is not None else None
+
+
 def is_loopback(host: str) -> bool:
     """Whether a listening address only faces this machine."""
     if host in ("localhost", ""):

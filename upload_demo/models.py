@@ -237,3 +237,33 @@ class AppSecret(sqlmodel.SQLModel, table=True):
 
     name: str = sqlmodel.Field(primary_key=True)
     value: str
+
+
+# --- resumable uploads (resumable.py, tus_app.py) -----------------------------------
+
+
+class ResumableUpload(sqlmodel.SQLModel, table=True):
+    """A tus upload from creation until it is stored, refused or abandoned.
+
+    Every worker reads and advances the same row: ``received`` is the offset the
+    server has confirmed (its bytes are fsynced in the partial file before the
+    row says so), so any worker, or a restarted one, resumes from it.
+    """
+
+    #: 128 random bits, the last part of the upload's URL.
+    id: str = sqlmodel.Field(primary_key=True)
+    uploaded_by: str = sqlmodel.Field(index=True)
+    source_page: str
+    original_name: str
+    #: The files one selection sent together; the policy's count and total apply per batch.
+    batch: str = sqlmodel.Field(default="", index=True)
+    length: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)
+    received: int = sqlmodel.Field(default=0, sa_type=sqlalchemy.BigInteger)
+    created_at: datetime.datetime = sqlmodel.Field(default_factory=_utcnow)
+    #: Pushed back by every PATCH; past it, the upload is abandoned (maintenance removes it).
+    expires_at: datetime.datetime = sqlmodel.Field(index=True)
+    #: Set with the outcome, once every byte is in and the file went through ingest.
+    finished: bool = False
+    stored: bool = False
+    message: str = ""
+    stored_name: str = ""

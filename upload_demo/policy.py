@@ -220,6 +220,10 @@ LARGE = UploadPolicy(
 #: The link's own limits narrow it at each upload (pages/drop.py: what the link has left).
 DROP = dataclasses.replace(LARGE, page="drop", max_files=10)
 
+#: Sent with tus (tus_app.py): what /large takes, each file resumable on its own, so a
+#: selection may hold more of them; the count and total apply per selection (its batch).
+RESUMABLE = dataclasses.replace(LARGE, page="resumable", max_files=5, max_total_size=20 * GB)
+
 BY_PAGE: dict[str, UploadPolicy] = {
-    p.page: p for p in (IMAGES, VIDEO, RESTRICTED, ONE_STEP, LARGE, DROP)
+    p.page: p for p in (IMAGES, VIDEO, RESTRICTED, ONE_STEP, LARGE, DROP, RESUMABLE)
 }

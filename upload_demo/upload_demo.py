@@ -15,10 +15,12 @@ from upload_demo import (
     consistency,
     downloads,
     guard,
+    policy,
     routes,
     sessions,
     signing,
     stores,
+    tus_app,
 )
 from upload_demo.access_state import AccessState
 from upload_demo.pages.admin import admin_page
@@ -140,7 +142,8 @@ async def follow_other_workers_sockets() -> AsyncIterator[None]:
 
 # Later entries wrap earlier ones: downloads.api adds GET /download/{id} and /files/{name},
 # auth_routes.api the sign-in and sign-out forms' targets; the upload guard (413) sees
-# every upload request before Reflex, and the access guard (403) sees every request first.
+# every upload request before Reflex; tus_app answers /tus/ (resumable uploads, checking
+# who uploads itself); the access guard (403) sees every request first.
 app = rx.App(
     api_transformer=[
         downloads.api,
@@ -149,6 +152,9 @@ app = rx.App(
             path=upload_endpoint(),
             policies={name: state.policy for name, state in UPLOAD_STATES.items()},
             on_refused=report_refusal,
+        ),
+        tus_app.transformer(
+            root=backend_route(tus_app.PATH), policy=policy.RESUMABLE, store=stores.configured
         ),
         access_guard.transformer(
             prefix=backend_route("/"),

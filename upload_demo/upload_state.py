@@ -27,25 +27,21 @@ The buffered State and its streaming variant stay in this one module (under
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 import reflex as rx
 
-from upload_demo import chunked, ingest, records, stores
-from upload_demo.access_state import current_viewer
-from upload_demo.file_view import FileView, from_record
-from upload_demo.ingest import Incoming, Outcome, Uploader
+from upload_demo import chunked, stores
+from upload_demo.dropzone_state import DropzonePageState
+from upload_demo.guard import ATTEMPT_HEADER
+from upload_demo.ingest import Incoming, Outcome
 from upload_demo.ingest_pool import POOL, ingest_in_pool
-from upload_demo.policy import UploadPolicy
 from upload_demo.reflex_internals import upload_request_open_js
 from upload_demo.units import human_bytes, human_duration, plural
 
 #: How often the watcher checks that a running upload's request is still open.
 WATCH_INTERVAL_S = 1.0
-
-SIGN_IN_TO_UPLOAD = "sign in to upload; nothing was stored"
 
 FAILED_REQUEST = (
     "the upload request did not complete (the connection was lost or the server "
@@ -53,42 +49,17 @@ FAILED_REQUEST = (
 )
 
 
-@dataclasses.dataclass
-class Rejection:
-    """A file the browser refused before sending it, with the reason."""
-
-    name: str
-    reason: str
-
-
-class UploadPageState(rx.State, mixin=True):
+class UploadPageState(DropzonePageState, mixin=True):
     """Mixed into each upload page's State; see the module docstring."""
 
-    policy: ClassVar[UploadPolicy]
-    upload_id: ClassVar[str]
-    #: How many recent files the page lists.
-    items_limit: ClassVar[int] = 60
-    #: A drop link's page: its uploads need the tab's drop link, not a session.
-    via_drop_link: ClassVar[bool] = False
-
     # rx.Field: on the class (what components read), each is typed as the Var it is.
-    status: rx.Field[str] = rx.field(default="idle")
-    attempt: rx.Field[int] = rx.field(default=0)
     loaded: rx.Field[int] = rx.field(default=0)
     total: rx.Field[int] = rx.field(default=0)
     started_at: rx.Field[float] = rx.field(default=0.0)
     last_progress_at: rx.Field[float] = rx.field(default=0.0)
     failure: rx.Field[str] = rx.field(default="")
-    outcomes: rx.Field[list[Outcome]] = rx.field(default_factory=list)
-    rejections: rx.Field[list[Rejection]] = rx.field(default_factory=list)
-    items: rx.Field[list[FileView]] = rx.field(default_factory=list)
 
     # --- derived values ---------------------------------------------------
-
-    @rx.var
-    def is_uploading(self) -> bool:
-        """True while bytes are in flight or the server is storing them."""
-        return self.status == "uploading"
 
     @rx.var
     def percent(self) -> int:
@@ -139,39 +110,7 @@ class UploadPageState(rx.State, mixin=True):
             return f"Failed: {self.failure}."
         return ""
 
-    # --- page life --------------------------------------------------------
-
-    @rx.event
-    async def load_items(self) -> None:
-        """Results come from the database, so they survive reloads and restarts."""
-        if await current_viewer(self) is None:
-            # Signed out: AccessState.check sends the tab to the sign-in page; show nothing.
-            self.items = []
-            return
-        await self._refresh_items()
-
-    async def _refresh_items(self) -> None:
-        self.items = await self._newest_items()
-
-    async def _newest_items(self, fresh: list[Outcome] | None = None) -> list[FileView]:
-        """The page's newest files (a drop link's page narrows them to its visit).
-
-        ``fresh``: the outcomes of the upload that just ended, which ``_remember``
-        may not have seen yet (the streaming handler reads before taking the lock).
-        """
-        rows = await asyncio.to_thread(records.newest, self.policy.page, self.items_limit)
-        return [from_record(row) for row in rows]
-
-    async def _upload_as(self) -> tuple[Uploader, UploadPolicy] | str:
-        """Who the upload is recorded as and the policy it must meet, or why it is refused.
-
-        The access guard refused a signed-out upload request already; this asks again
-        in the handler, as every handler that changes files does.
-        """
-        viewer = await current_viewer(self)
-        if viewer is None:
-            return SIGN_IN_TO_UPLOAD
-        return Uploader(viewer.uploader), self.policy
+    # --- hooks ---------------------------------------------------------------
 
     def _remember(self, outcomes: list[Outcome]) -> None:
         """Note an upload's outcomes, under the state's lock (a drop link's page keeps its visit's).
@@ -193,6 +132,22 @@ class UploadPageState(rx.State, mixin=True):
         """The event that sends the dropzone's files to ``upload_handler``."""
         # Reflex types an upload spec only as a handler's sole argument, not beside `attempt`.
         return cls.handle_upload(rx.upload_files(**options), attempt)  # pyright: ignore[reportArgumentType]
+
+    @classmethod
+    def start_events(cls) -> list[Any]:
+        """Reset the panel, then send the files (whole, or as chunks: ``send_files``).
+
+        Both events carry the same new attempt number (see the module docstring),
+        and the request names it in a header too, so the upload guard's refusal finds it.
+        """
+        attempt = cls.attempt + 1
+        options: dict[str, Any] = {
+            "upload_id": cls.upload_id,
+            "on_upload_progress": cls.on_progress,
+            "extra_headers": {ATTEMPT_HEADER: attempt.to_string()},
+        }
+        # Reflex types NumberVar[int] + 1 as a NumberVar of int | float | Decimal.
+        return [cls.begin_upload(attempt), cls.send_files(attempt, **options)]  # pyright: ignore[reportArgumentType]
 
     # --- the upload itself --------------------------------------------------
 
@@ -314,26 +269,6 @@ class UploadPageState(rx.State, mixin=True):
         if self._join(attempt) and self.status in ("uploading", "failed"):
             self.status = "failed"
             self.failure = reason
-
-    # --- browser-side rejections ------------------------------------------
-
-    @rx.event
-    def note_rejected(self, files: list[dict[str, Any]]) -> None:
-        """List the files the dropzone refused, with reasons from the policy."""
-        self.rejections = [
-            Rejection(
-                name=ingest.display_name(str(f.get("name", ""))),
-                reason="; ".join(
-                    dict.fromkeys(self.policy.browser_reason(str(c)) for c in f.get("codes", []))
-                ),
-            )
-            for f in files
-        ]
-
-    @rx.event
-    def clear_rejections(self) -> None:
-        """Forget the browser's rejections (the Clear button)."""
-        self.rejections = []
 
 
 class StreamingUploadPageState(UploadPageState, mixin=True):

@@ -1,8 +1,8 @@
 """The upload UI every page shares: dropzone, selection, progress, outcomes.
 
-Each function takes the page's State class (a subclass of UploadPageState),
-which carries the page's UploadPolicy and upload id, so a page passes one
-argument and gets the same behaviour as every other page.
+Each function takes the page's State class (a DropzonePageState), which
+carries the page's UploadPolicy and upload id and says how an upload starts,
+so a page passes one argument and gets the same behaviour as every other page.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import reflex as rx
 
 from upload_demo.components.file_views import stored_url
 from upload_demo.components.layout import privacy_notice
-from upload_demo.guard import ATTEMPT_HEADER
+from upload_demo.dropzone_state import DropzonePageState, Rejection
 from upload_demo.ingest import Outcome
 from upload_demo.reflex_internals import AccentColor
-from upload_demo.upload_state import Rejection, UploadPageState
+from upload_demo.upload_state import UploadPageState
 
-State = type[UploadPageState]
+#: The page's State class: every part takes one, the progress panel an UploadPageState.
+State = type[DropzonePageState]
 
 
 def _rejection_records(records: Any) -> Any:
@@ -31,30 +32,12 @@ def _rejection_records(records: Any) -> Any:
     )
 
 
-def start_upload(state: State) -> list[Any]:
-    """The event chain that sends a dropzone's files: reset the panel, then upload.
-
-    The page's State says how its files are sent (``send_files``: whole,
-    or as chunks on a streaming page), everything else being the same. Both
-    events carry the same new attempt number (see upload_state), and the
-    request names it in a header too, so the upload guard's refusal finds it.
-    """
-    attempt = state.attempt + 1
-    options: dict[str, Any] = {
-        "upload_id": state.upload_id,
-        "on_upload_progress": state.on_progress,
-        "extra_headers": {ATTEMPT_HEADER: attempt.to_string()},
-    }
-    # Reflex types NumberVar[int] + 1 as a NumberVar of int | float | Decimal.
-    return [state.begin_upload(attempt), state.send_files(attempt, **options)]  # pyright: ignore[reportArgumentType]
-
-
 def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False) -> rx.Component:
     """``rx.upload`` configured from the page's policy, with the limits in words."""
     policy = state.policy
     extra: dict[str, Any] = {}
     if one_step:
-        extra["on_drop"] = start_upload(state)
+        extra["on_drop"] = state.start_events()
     action = "the upload starts at once" if one_step else "then press Upload"
     return rx.upload(
         rx.vstack(
@@ -108,7 +91,7 @@ def selection(state: State) -> rx.Component:
             rx.button(
                 rx.icon("upload", size=16),
                 "Upload",
-                on_click=start_upload(state),
+                on_click=state.start_events(),
                 disabled=(files.length() == 0) | state.is_uploading,
             ),
             rx.button(
@@ -148,7 +131,7 @@ _STATUS_COLORS: dict[str, AccentColor] = {
 }
 
 
-def progress_panel(state: State) -> rx.Component:
+def progress_panel(state: type[UploadPageState]) -> rx.Component:
     """Progress bar with percent, bytes, speed and time left; the final state; Cancel."""
     return rx.card(
         rx.vstack(
@@ -282,7 +265,7 @@ def outcome_list(state: State) -> rx.Component:
 
 
 def upload_panel(
-    state: State, *, one_step: bool = False, no_keyboard: bool = False
+    state: type[UploadPageState], *, one_step: bool = False, no_keyboard: bool = False
 ) -> rx.Component:
     """Everything an upload page needs above its results."""
     return rx.vstack(

@@ -1,0 +1,411 @@
+"""Resumable uploads kept where every worker sees them: a row, and a partial file beside it.
+
+A tus upload (tus_app.py speaks the protocol) is a ``ResumableUpload`` row
+and a partial file ``.resumable/<id>`` in the staging dir. Bytes are written
+at their offset into the partial file; only once they are fsynced does the
+row's ``received`` move on, with a compare-and-set on the old value. So the
+row never claims a byte a crash could lose, and whichever worker gets the next
+request, or the same one restarted after a SIGKILL, resumes from it.
+
+One writer at a time: a PATCH holds an exclusive ``flock`` on the partial
+file for as long as it writes (the kernel drops it if the process dies, so a
+killed writer never blocks its upload), and a second PATCH meanwhile is told
+the upload is locked. When the last byte is in, the same lock carries the
+file through ingest (type, duplicates, media, publish, record) like any
+staged upload: the partial file is the staged temp file.
+
+The SHA-256 of the whole file is computed as the bytes arrive, by the worker
+writing them; a worker that takes over an upload (another worker wrote the
+bytes before, or it restarted) first reads what it has not hashed from the
+partial file. Everything here blocks (disk, database): call it from a thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import datetime
+import fcntl
+import hashlib
+import logging
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import reflex as rx
+import sqlalchemy
+import sqlmodel
+
+from upload_demo import ingest, storage
+from upload_demo.filetypes import HEAD_SIZE
+from upload_demo.ingest import Outcome, Uploader
+from upload_demo.models import ResumableUpload
+from upload_demo.policy import Rejected, UploadPolicy
+from upload_demo.stores import Store
+from upload_demo.tus import Hash
+
+#: The staging dir's sub-directory of partial files (the checks of stored files skip it).
+PARTIAL_DIR = ".resumable"
+
+#: Hours an upload nobody sends to stays resumable; after that maintenance removes it.
+EXPIRY_SETTING = "UPLOAD_DEMO_RESUMABLE_EXPIRY_HOURS"
+DEFAULT_EXPIRY_HOURS = 24.0
+
+_ID = re.compile(r"[0-9a-f]{32}")
+
+#: Uploads whose hash a worker keeps between PATCHes (a few hundred bytes each).
+_HASHERS_KEPT = 1024
+
+READ_SIZE = storage.CHUNK_SIZE
+
+logger = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """Another request is writing this upload now."""
+
+
+class Lost(Exception):
+    """The upload's partial file is gone (terminated, or removed as abandoned)."""
+
+
+def expiry() -> datetime.timedelta:
+    """How long an idle upload stays resumable (``UPLOAD_DEMO_RESUMABLE_EXPIRY_HOURS``)."""
+    hours = float(os.environ.get(EXPIRY_SETTING, "") or DEFAULT_EXPIRY_HOURS)
+    return datetime.timedelta(hours=hours)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def is_upload_id(value: str) -> bool:
+    """Whether ``value`` could name an upload (so it is safe as a file name)."""
+    return _ID.fullmatch(value) is not None
+
+
+def partial_dir(staging_dir: Path) -> Path:
+    """Where partial files live."""
+    return staging_dir / PARTIAL_DIR
+
+
+def partial_path(staging_dir: Path, upload_id: str) -> Path:
+    """The partial file of one upload."""
+    if not is_upload_id(upload_id):
+        raise ValueError(f"not an upload id: {upload_id!r}")
+    return partial_dir(staging_dir) / upload_id
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """A snapshot of one upload's row."""
+
+    id: str
+    uploaded_by: str
+    source_page: str
+    original_name: str
+    batch: str
+    length: int
+    received: int
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+    finished: bool
+    stored: bool
+    message: str
+    stored_name: str
+
+    @property
+    def expired(self) -> bool:
+        """Abandoned: nobody sent a byte for longer than the expiry, and it never finished."""
+        return not self.finished and _aware(self.expires_at) <= _now()
+
+    @property
+    def percent(self) -> int:
+        """How much the server has, in whole percent (floored: 100 only when complete)."""
+        return 100 * self.received // self.length if self.length else 100
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+def _snapshot(row: ResumableUpload) -> Upload:
+    return Upload(**{field.name: getattr(row, field.name) for field in dataclasses.fields(Upload)})
+
+
+def create(
+    staging_dir: Path, policy: UploadPolicy, by: str, name: str, length: int, batch: str
+) -> Upload:
+    """A new upload of ``length`` bytes, within the policy's limits for its batch (Rejected).
+
+    Its partial file exists before its row: a crash in between leaves a file
+    without a row, which the maintenance check removes, never a row without a file.
+    """
+    with rx.session() as session:
+        count, total = 0, 0
+        if batch:
+            count, total = session.exec(
+                sqlmodel.select(
+                    sqlalchemy.func.count(),
+                    sqlalchemy.func.coalesce(sqlalchemy.func.sum(ResumableUpload.length), 0),
+                ).where(ResumableUpload.batch == batch, ResumableUpload.uploaded_by == by)
+            ).one()
+        policy.check_position(count)
+        policy.check_declared_size(length, total)
+        upload_id = secrets.token_hex(16)
+        path = partial_path(staging_dir, upload_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        row = ResumableUpload(
+            id=upload_id,
+            uploaded_by=by,
+            source_page=policy.page,
+            original_name=ingest.display_name(name),
+            batch=batch,
+            length=length,
+            expires_at=_now() + expiry(),
+        )
+        try:
+            session.add(row)
+            session.commit()
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        session.refresh(row)
+        return _snapshot(row)
+
+
+def find(upload_id: str) -> Upload | None:
+    """The upload's row as it is now."""
+    if not is_upload_id(upload_id):
+        return None
+    with rx.session() as session:
+        row = session.get(ResumableUpload, upload_id)
+        return _snapshot(row) if row is not None else None
+
+
+def unfinished_of(uploaded_by: str, page: str) -> list[Upload]:
+    """Someone's uploads that can still be resumed from ``page``, most recent first."""
+    query = (
+        sqlmodel.select(ResumableUpload)
+        .where(
+            ResumableUpload.uploaded_by == uploaded_by,
+            ResumableUpload.source_page == page,
+            sqlmodel.col(ResumableUpload.finished).is_(False),
+            ResumableUpload.expires_at > _now(),
+        )
+        .order_by(sqlmodel.col(ResumableUpload.created_at).desc())
+        .limit(20)
+    )
+    with rx.session() as session:
+        return [_snapshot(row) for row in session.exec(query)]
+
+
+def advance(upload_id: str, old: int, new: int) -> bool:
+    """Move ``received`` from ``old`` to ``new`` (and push the expiry back); False if it moved.
+
+    False also when the upload was terminated meanwhile: its writer then stops.
+    """
+    with rx.session() as session:
+        result = session.exec(
+            sqlalchemy.update(ResumableUpload)
+            .where(
+                sqlmodel.col(ResumableUpload.id) == upload_id,
+                sqlmodel.col(ResumableUpload.received) == old,
+                sqlmodel.col(ResumableUpload.finished).is_(False),
+            )
+            .values(received=new, expires_at=_now() + expiry())
+        )
+        session.commit()
+        return result.rowcount == 1
+
+
+def forget(staging_dir: Path, upload_id: str) -> bool:
+    """Terminate an upload: its row and its partial file go at once. False if it had no row.
+
+    A writer still at work on it finds its next ``advance`` refused and stops.
+    """
+    with rx.session() as session:
+        result = session.exec(
+            sqlalchemy.delete(ResumableUpload).where(sqlmodel.col(ResumableUpload.id) == upload_id)
+        )
+        session.commit()
+    partial_path(staging_dir, upload_id).unlink(missing_ok=True)
+    return result.rowcount == 1
+
+
+def expired_uploads() -> list[Upload]:
+    """Uploads abandoned past their expiry (the maintenance check lists them)."""
+    query = sqlmodel.select(ResumableUpload).where(
+        sqlmodel.col(ResumableUpload.finished).is_(False), ResumableUpload.expires_at <= _now()
+    )
+    with rx.session() as session:
+        return [_snapshot(row) for row in session.exec(query)]
+
+
+def finished_before(moment: datetime.datetime) -> list[str]:
+    """Ids of finished uploads whose outcome nobody needs any more."""
+    query = sqlmodel.select(ResumableUpload.id).where(
+        sqlmodel.col(ResumableUpload.finished).is_(True), ResumableUpload.expires_at <= moment
+    )
+    with rx.session() as session:
+        return list(session.exec(query))
+
+
+def stray_partials(staging_dir: Path) -> list[str]:
+    """Partial files without a row and without a writer (a crash between file and row)."""
+    directory = partial_dir(staging_dir)
+    if not directory.is_dir():
+        return []
+    names = sorted(p.name for p in directory.iterdir() if is_upload_id(p.name))
+    with rx.session() as session:
+        known = set(
+            session.exec(
+                sqlmodel.select(ResumableUpload.id).where(
+                    sqlmodel.col(ResumableUpload.id).in_(names)
+                )
+            )
+        )
+    stray = []
+    for name in names:
+        if name not in known:
+            with storage.claim(directory / name) as free:
+                if free:
+                    stray.append(name)
+    return stray
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def locked(staging_dir: Path, upload_id: str) -> Iterator[int]:
+    """The partial file open for writing, under its exclusive lock (Busy if taken, Lost if gone)."""
+    try:
+        fd = os.open(partial_path(staging_dir, upload_id), os.O_RDWR)
+    except FileNotFoundError:
+        raise Lost from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy from None
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def write_at(fd: int, offset: int, data: bytes, *digests: Hash) -> None:
+    """Write ``data`` at ``offset`` of the partial file, feeding each digest on the way."""
+    for digest in digests:
+        digest.update(data)
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        offset += written
+        view = view[written:]
+
+
+class _Hashers:
+    """Per worker: each upload's SHA-256 so far and the offset it has reached."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: collections.OrderedDict[str, tuple[int, Hash]] = collections.OrderedDict()
+
+    def take(self, upload_id: str) -> tuple[int, Hash]:
+        """The upload's hash (and its offset), or a fresh one at 0."""
+        with self._lock:
+            return self._kept.pop(upload_id, None) or (0, hashlib.sha256())
+
+    def give(self, upload_id: str, offset: int, digest: Hash) -> None:
+        """Keep the hash for the upload's next PATCH on this worker."""
+        with self._lock:
+            self._kept[upload_id] = (offset, digest)
+            while len(self._kept) > _HASHERS_KEPT:
+                self._kept.popitem(last=False)
+
+
+HASHERS = _Hashers()
+
+
+def hash_up_to(fd: int, upload_id: str, received: int) -> Hash:
+    """The SHA-256 of the upload's first ``received`` bytes, reading only what is not hashed.
+
+    Blocks for as long as that read takes: after a restart at 90 % of a large
+    file, the whole confirmed part.
+    """
+    hashed, digest = HASHERS.take(upload_id)
+    if hashed > received:
+        hashed, digest = 0, hashlib.sha256()
+    while hashed < received:
+        data = os.pread(fd, min(READ_SIZE, received - hashed), hashed)
+        if not data:
+            raise Lost
+        digest.update(data)
+        hashed += len(data)
+    return digest
+
+
+def check_head(fd: int, policy: UploadPolicy, length: int) -> None:
+    """Judge the type by the first bytes once they are in (Rejected if the page refuses it)."""
+    policy.check_type(os.pread(fd, min(HEAD_SIZE, length), 0))
+
+
+def store_complete(
+    fd: int, upload: Upload, digest: Hash, policy: UploadPolicy, store: Store
+) -> Outcome:
+    """Every byte is in: ingest the partial file as any staged upload, then record the outcome.
+
+    The outcome (stored, a repeat, or refused) is written to the row in one
+    update with the final offset, so a worker killed before that leaves the
+    upload resumable at its last confirmed offset, never "complete" without an outcome.
+    """
+    path = partial_path(store.staging_dir, upload.id)
+    if find(upload.id) is None:
+        # Terminated (Cancel) while its last bytes came: nothing is kept.
+        path.unlink(missing_ok=True)
+        return Outcome(name=upload.original_name, stored=False, message="cancelled")
+    try:
+        file_type = policy.check_type(os.pread(fd, min(HEAD_SIZE, upload.length), 0))
+        staged = storage.Staged(
+            directory=store.staging_dir,
+            name=storage.new_name(file_type.extension),
+            temp=path,
+            fd=fd,
+        )
+        os.fsync(fd)
+        received = storage.Received(staged=staged, size=upload.length, sha256=digest.hexdigest())
+        by = Uploader(upload.uploaded_by)
+        outcome = ingest.keep(upload.original_name, received, file_type, policy, store, by=by)
+    except Rejected as exc:
+        outcome = Outcome(name=upload.original_name, stored=False, message=str(exc))
+    except Exception:
+        logger.exception("storing resumable upload %s failed", upload.id)
+        outcome = ingest.server_error(upload.original_name)
+    finally:
+        path.unlink(missing_ok=True)
+    _record_outcome(upload, outcome)
+    return outcome
+
+
+def _record_outcome(upload: Upload, outcome: Outcome) -> None:
+    with rx.session() as session:
+        session.exec(
+            sqlalchemy.update(ResumableUpload)
+            .where(sqlmodel.col(ResumableUpload.id) == upload.id)
+            .values(
+                received=upload.length,
+                finished=True,
+                stored=outcome.stored,
+                message=outcome.message,
+                stored_name=outcome.stored_name or outcome.duplicate_of,
+                expires_at=_now() + expiry(),
+            )
+        )
+        session.commit()
