@@ -265,5 +265,7 @@ class ResumableUpload(sqlmodel.SQLModel, table=True):
     #: Set with the outcome, once every byte is in and the file went through ingest.
     finished: bool = False
     stored: bool = False
+    #: A repeat of stored bytes: nothing new was kept.
+    repeat: bool = False
     message: str = ""
     stored_name: str = ""

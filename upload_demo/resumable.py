@@ -115,6 +115,7 @@ class Upload:
     expires_at: datetime.datetime
     finished: bool
     stored: bool
+    repeat: bool
     message: str
     stored_name: str
 
@@ -403,6 +404,7 @@ def _record_outcome(upload: Upload, outcome: Outcome) -> None:
                 received=upload.length,
                 finished=True,
                 stored=outcome.stored,
+                repeat=outcome.repeat,
                 message=outcome.message,
                 stored_name=outcome.stored_name or outcome.duplicate_of,
                 expires_at=_now() + expiry(),

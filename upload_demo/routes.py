@@ -121,6 +121,18 @@ LARGE = Route(
         policy.LARGE.page,
     ),
 )
+RESUMABLE = Route(
+    "/resumable",
+    "Resumable",
+    "upload_demo/pages/resumable.py",
+    Card(
+        "Resumable (tus)",
+        "refresh-cw",
+        "Uploads that survive a lost connection, a reload or a server restart.",
+        "tus-js-client as a wrapped component, rx.App(api_transformer=...) for /tus/",
+        policy.RESUMABLE.page,
+    ),
+)
 LIBRARY = Route(
     "/library",
     "Library",
@@ -149,6 +161,7 @@ ROUTES: tuple[Route, ...] = (
     RESTRICTED,
     ONE_STEP,
     LARGE,
+    RESUMABLE,
     LIBRARY,
     ADMIN,
     SIGN_IN,

@@ -33,6 +33,8 @@ from upload_demo.pages.library import library_page
 from upload_demo.pages.library_state import LibraryState
 from upload_demo.pages.one_step import OneStepState, one_step_page
 from upload_demo.pages.restricted import RestrictedState, restricted_page
+from upload_demo.pages.resumable import resumable_page
+from upload_demo.pages.resumable_state import ResumableState
 from upload_demo.pages.sign_in import SignInState, sign_in_page
 from upload_demo.pages.video import VideoState, video_page
 from upload_demo.reflex_internals import (
@@ -65,6 +67,7 @@ PAGES: dict[Route, Bound] = {
     routes.RESTRICTED: Bound(restricted_page, RestrictedState, RestrictedState.load_items),
     routes.ONE_STEP: Bound(one_step_page, OneStepState, OneStepState.load_items),
     routes.LARGE: Bound(large_page, LargeState, LargeState.load_items),
+    routes.RESUMABLE: Bound(resumable_page, ResumableState, ResumableState.load_page),
     routes.LIBRARY: Bound(library_page, LibraryState, LibraryState.load),
     routes.ADMIN: Bound(admin_page, AdminState, AdminState.load),
     routes.SIGN_IN: Bound(sign_in_page, SignInState, SignInState.load),

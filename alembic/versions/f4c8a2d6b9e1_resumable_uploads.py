@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("finished", sa.Boolean(), nullable=False),
         sa.Column("stored", sa.Boolean(), nullable=False),
+        sa.Column("repeat", sa.Boolean(), nullable=False),
         sa.Column("message", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("stored_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
