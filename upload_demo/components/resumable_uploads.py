@@ -56,24 +56,24 @@ def _function(name: str) -> rx.vars.FunctionStringVar[Any]:
 
 def start(upload_id: str) -> rx.event.EventSpec:
     """Send every file the dropzone holds, each as its own tus upload (resuming where known)."""
-    return rx.call_function(_function("startResumable").call(upload_id))
+    return rx.call_function(_function("startResumable").partial(upload_id))
 
 
 def pause(upload_id: str, key: rx.Var[str]) -> rx.event.EventSpec:
     """Stop sending one file; the server keeps what it has."""
-    return rx.call_function(_function("pauseResumable").call(upload_id, key))
+    return rx.call_function(_function("pauseResumable").partial(upload_id, key))
 
 
 def resume(upload_id: str, key: rx.Var[str]) -> rx.event.EventSpec:
     """Ask the server where the file stands and send the rest."""
-    return rx.call_function(_function("resumeResumable").call(upload_id, key))
+    return rx.call_function(_function("resumeResumable").partial(upload_id, key))
 
 
 def cancel(upload_id: str, key: rx.Var[str]) -> rx.event.EventSpec:
     """Stop one file and have the server drop its partial data (DELETE)."""
-    return rx.call_function(_function("cancelResumable").call(upload_id, key))
+    return rx.call_function(_function("cancelResumable").partial(upload_id, key))
 
 
 def cancel_all(upload_id: str) -> rx.event.EventSpec:
     """Cancel every file of the dropzone."""
-    return rx.call_function(_function("cancelAllResumable").call(upload_id))
+    return rx.call_function(_function("cancelAllResumable").partial(upload_id))

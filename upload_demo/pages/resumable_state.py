@@ -80,7 +80,10 @@ def describe(file: ResumableFile, change: dict[str, Any]) -> str:
     if status == "paused":
         return f"paused at {_sent(sent, size)}"
     if status == "retrying":
-        seconds = max(1, round(int(change.get("retry_in_ms", 0)) / 1000))
+        wait_ms = int(change.get("retry_in_ms", 0))
+        if wait_ms <= 0:
+            return f"retrying now · {_sent(sent, size)} sent"
+        seconds = max(1, round(wait_ms / 1000))
         return f"connection lost, retrying in {seconds} s · {_sent(sent, size)} sent"
     if status == "cancelled":
         return "cancelled; the server dropped what it had"
@@ -112,7 +115,14 @@ class ResumableState(DropzonePageState, rx.State):
 
     @rx.event
     async def load_page(self) -> None:
-        """The page's files and the viewer's unfinished uploads, from the database."""
+        """The page's files and the viewer's unfinished uploads, from the database.
+
+        A reload (or leaving the page) stopped the browser's uploads: the list starts
+        empty, and what the server holds is listed as unfinished.
+        """
+        self.files = []
+        self.outcomes = []
+        self.status = "idle"
         await self.load_items()
         await self._load_unfinished()
 
