@@ -1,7 +1,8 @@
 """Do the stored files and the database agree? Find out (``scan``), and fix it (``repair``).
 
 ``scan`` lists files without a record, records without their file (or
-without their preview), and temporary files a crash left behind; in a
+without their preview), temporary files a crash left behind, resumable
+uploads abandoned past their expiry (and partial files of none); in a
 bucket also unfinished multipart uploads and expired leases (leases.py);
 ``repair`` removes the stray files, aborts the abandoned uploads, deletes the
 records whose file is gone and clears a missing preview. The command around
@@ -41,9 +42,9 @@ import reflex as rx
 import sqlalchemy
 import sqlmodel
 
-from upload_demo import bucket_check, findings, storage
+from upload_demo import bucket_check, findings, resumable, storage
 from upload_demo.bucket import BucketStore
-from upload_demo.findings import Repairs, Report, SessionFactory
+from upload_demo.findings import AbandonedUpload, Repairs, Report, SessionFactory
 from upload_demo.models import StoredFile
 from upload_demo.storage import TEMP_PREFIX
 from upload_demo.stores import LocalStore, Store
@@ -138,6 +139,11 @@ def scan(store: Store, *, session_factory: SessionFactory = rx.session) -> Repor
     for path in storage.temp_files(store.staging_dir):
         with _abandoned(path, TEMP_GRACE_S) as free:
             (report.temp_files if free else report.busy_temp_files).append(path.name)
+    report.expired_uploads = [
+        AbandonedUpload(u.id, u.original_name, u.received, u.length, u.expires_at)
+        for u in resumable.expired_uploads()
+    ]
+    report.stray_partials = resumable.stray_partials(store.staging_dir)
     return report
 
 
@@ -188,6 +194,7 @@ def repair(
     else:
         assert isinstance(store, LocalStore)
         _repair_dir(store.directory, stray, done, session_factory)
+    _repair_resumable(store, report, done)
     for name in report.temp_files:
         path = store.staging_dir / name
         with _abandoned(path, TEMP_GRACE_S) as free:
@@ -195,6 +202,17 @@ def repair(
                 path.unlink(missing_ok=True)
                 done.temp_removed.append(name)
     return done
+
+
+def _repair_resumable(store: Store, report: Report, done: Repairs) -> None:
+    """Abandoned uploads go, row and partial file; a partial file of no upload goes."""
+    still_expired = {u.id for u in resumable.expired_uploads()}
+    for upload in report.expired_uploads:
+        if upload.id in still_expired and resumable.forget(store.staging_dir, upload.id):
+            done.resumable_removed.append(upload.id)
+    for name in set(report.stray_partials) & set(resumable.stray_partials(store.staging_dir)):
+        resumable.partial_path(store.staging_dir, name).unlink(missing_ok=True)
+        done.resumable_removed.append(name)
 
 
 def _repair_dir(

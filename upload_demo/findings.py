@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 from collections.abc import Callable
 from typing import cast
 
@@ -31,6 +32,17 @@ class Row:
     original_name: str
 
 
+@dataclasses.dataclass(frozen=True)
+class AbandonedUpload:
+    """A resumable upload nobody sent to before its expiry (resumable.py)."""
+
+    id: str
+    name: str
+    received: int
+    length: int
+    expires_at: datetime.datetime
+
+
 @dataclasses.dataclass
 class Report:
     """What a check found. Lists of stored names (files or objects) and rows."""
@@ -46,6 +58,10 @@ class Report:
     #: their first byte.
     partial_uploads: list[PartialUpload] = dataclasses.field(default_factory=list)
     stale_leases: list[str] = dataclasses.field(default_factory=list)
+    #: Resumable uploads past their expiry, and partial files of no upload (a crash
+    #: between the file and its row).
+    expired_uploads: list[AbandonedUpload] = dataclasses.field(default_factory=list)
+    stray_partials: list[str] = dataclasses.field(default_factory=list)
     #: Not problems: temporary files being written, files whose record is being committed,
     #: multipart uploads running.
     busy_temp_files: list[str] = dataclasses.field(default_factory=list)
@@ -67,6 +83,8 @@ class Report:
             + len(self.temp_files)
             + len(self.partial_uploads)
             + len(self.stale_leases)
+            + len(self.expired_uploads)
+            + len(self.stray_partials)
         )
 
 
@@ -80,6 +98,7 @@ class Repairs:
     leases_dropped: list[str] = dataclasses.field(default_factory=list)
     records_deleted: list[Row] = dataclasses.field(default_factory=list)
     previews_cleared: list[Row] = dataclasses.field(default_factory=list)
+    resumable_removed: list[str] = dataclasses.field(default_factory=list)
 
 
 #: Opens a database session; the app's configured database unless told otherwise.

@@ -88,6 +88,15 @@ def format_report(store: Store, report: Report) -> list[str]:
     )
     section("Expired leases of uploads that never sent a byte", report.stale_leases)
     section(
+        "Resumable uploads abandoned past their expiry",
+        [
+            f"{u.id}  {u.name!r}, {u.received} of {u.length} bytes, expired "
+            f"{u.expires_at:%Y-%m-%d %H:%M:%S} UTC"
+            for u in report.expired_uploads
+        ],
+    )
+    section("Partial files of no resumable upload", report.stray_partials)
+    section(
         "Left alone: temporary files still being written",
         report.busy_temp_files,
     )
@@ -208,7 +217,8 @@ def main(
         f"{len(done.temp_removed)} temporary file(s), aborted {len(done.uploads_aborted)} "
         f"multipart upload(s), dropped {len(done.leases_dropped)} expired lease(s), deleted "
         f"{len(done.records_deleted)} record(s) without a file, cleared "
-        f"{len(done.previews_cleared)} missing preview(s)."
+        f"{len(done.previews_cleared)} missing preview(s), removed "
+        f"{len(done.resumable_removed)} abandoned resumable upload(s)."
     )
     after = scan(store, session_factory=session_factory)
     if after.problems:

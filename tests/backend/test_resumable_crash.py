@@ -6,8 +6,12 @@ be killed; tuspy, an independent client, finishes the upload after the restart.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +24,7 @@ from tusclient import client as tus_client
 
 from tests.backend import tus_client as raw
 from tests.backend.test_crash import Backend
+from tests.conftest import ROOT
 from upload_demo import resumable
 from upload_demo.models import ResumableUpload
 
@@ -99,3 +104,47 @@ def test_sigkill_mid_upload_then_resume_from_the_confirmed_offset(backend: Backe
     assert not partial.exists()
     check = backend.maintenance_check()
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _maintenance(backend: Backend, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "upload_demo.maintenance", "check", *args],
+        cwd=ROOT,
+        env={**os.environ, **backend.env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_maintenance_lists_and_removes_abandoned_uploads(backend: Backend) -> None:
+    data = raw.pdf_bytes(2 * MiB, seed=12)
+    url = raw.created_url(backend.current.url, raw.create(backend.current.url, len(data)))
+    assert raw.patch(url, 0, data[:MiB]).status_code == 204
+    upload_id = url.rsplit("/", 1)[-1]
+    partial = resumable.partial_path(backend.uploads, upload_id)
+    stray = resumable.partial_path(backend.uploads, "f" * 32)
+    stray.write_bytes(b"a crash between the file and its row")
+
+    fresh = _maintenance(backend)
+    assert fresh.returncode == 1, fresh.stdout
+    assert "Partial files of no resumable upload (1)" in fresh.stdout
+    assert upload_id not in fresh.stdout
+
+    with sqlmodel.Session(backend.engine) as session:
+        row = session.get(ResumableUpload, upload_id)
+        assert row is not None
+        row.expires_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+        session.add(row)
+        session.commit()
+    found = _maintenance(backend)
+    assert found.returncode == 1, found.stdout
+    assert "Resumable uploads abandoned past their expiry (1)" in found.stdout
+    assert upload_id in found.stdout
+
+    repaired = _maintenance(backend, "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    assert "removed 2 abandoned resumable upload(s)" in repaired.stdout
+    assert _row(backend, upload_id) is None
+    assert not partial.exists() and not stray.exists()
+    assert _maintenance(backend).returncode == 0
