@@ -55,7 +55,15 @@ def test_every_known_type_has_a_sample() -> None:
 
 
 def test_page_names_are_unique_and_indexed() -> None:
-    assert set(policy.BY_PAGE) == {"images", "video", "restricted", "one-step", "large", "drop"}
+    assert set(policy.BY_PAGE) == {
+        "images",
+        "video",
+        "restricted",
+        "one-step",
+        "large",
+        "drop",
+        "resumable",
+    }
     for p in POLICIES:
         assert policy.BY_PAGE[p.page] is p
 
