@@ -199,7 +199,7 @@ def cut_result(cuts: list[dict[str, Any]], size: int, cut_at: int) -> Result:
         f"{resent / MiB:.1f} MiB sent again at most ({len(cuts)} × {size_label(size)} cut "
         f"after {size_label(cut_at)}; confirmed {last['confirmed'] / MiB:.1f} MiB, first HEAD "
         f"{last['first_head'] / MiB:.1f} MiB), target ≤ {size_label(CHUNK_SIZE)}: {met}; "
-        "time: HEAD to stored"
+        "time: the resuming PATCH"
     )
     return Result(
         NAME,
