@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bucket, concurrent, library, thumbnail, uploads  # noqa: F401  (register themselves)
+from benchmarks import bucket, concurrent, library, resumable, thumbnail, uploads  # noqa: F401  (register themselves)
 from benchmarks.registry import BENCHMARKS, Options, Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
