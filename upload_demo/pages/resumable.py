@@ -164,6 +164,13 @@ def resumable_page() -> rx.Component:
             dropzone(ResumableState),
             selection(ResumableState),
             _unfinished(),
+            rx.text(
+                rx.cond(rx.State.is_hydrated, ResumableState.summary, "Connecting to the server…"),
+                size="2",
+                color_scheme="gray",
+                class_name="progress-text",
+                aria_live="polite",
+            ),
             rx.vstack(
                 rx.foreach(ResumableState.files, _file_row),
                 width="100%",

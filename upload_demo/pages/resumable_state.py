@@ -108,6 +108,16 @@ class ResumableState(DropzonePageState, rx.State):
     files: rx.Field[list[ResumableFile]] = rx.field(default_factory=list)
     unfinished: rx.Field[list[UnfinishedView]] = rx.field(default_factory=list)
 
+    @rx.var
+    def summary(self) -> str:
+        """The selection's state in one line, for the page and screen readers."""
+        if not self.files:
+            return "No upload yet." if self.status == "idle" else "Starting…"
+        stored = sum(1 for f in self.files if f.status == "stored")
+        on_way = sum(1 for f in self.files if f.status in ACTIVE)
+        line = f"{stored} of {len(self.files)} stored"
+        return f"{line}, {on_way} on the way" if on_way else f"Done: {line}."
+
     @classmethod
     def start_events(cls) -> list[Any]:
         """Reset the list, then have the browser send each selected file with tus."""
