@@ -1,4 +1,4 @@
-"""/tus/ with accounts: nothing created or read signed out; one account's upload is no one else's."""
+"""/tus/ with accounts: nothing made or read signed out; an upload is its uploader's alone."""
 
 from __future__ import annotations
 
