@@ -141,9 +141,9 @@ def scan(store: Store, *, session_factory: SessionFactory = rx.session) -> Repor
             (report.temp_files if free else report.busy_temp_files).append(path.name)
     report.expired_uploads = [
         AbandonedUpload(u.id, u.original_name, u.received, u.length, u.expires_at)
-        for u in resumable.expired_uploads()
+        for u in resumable.expired_uploads(session_factory)
     ]
-    report.stray_partials = resumable.stray_partials(store.staging_dir)
+    report.stray_partials = resumable.stray_partials(store.staging_dir, session_factory)
     return report
 
 
@@ -194,7 +194,7 @@ def repair(
     else:
         assert isinstance(store, LocalStore)
         _repair_dir(store.directory, stray, done, session_factory)
-    _repair_resumable(store, report, done)
+    _repair_resumable(store, report, done, session_factory)
     for name in report.temp_files:
         path = store.staging_dir / name
         with _abandoned(path, TEMP_GRACE_S) as free:
@@ -204,14 +204,19 @@ def repair(
     return done
 
 
-def _repair_resumable(store: Store, report: Report, done: Repairs) -> None:
+def _repair_resumable(
+    store: Store, report: Report, done: Repairs, session_factory: SessionFactory
+) -> None:
     """Abandoned uploads go, row and partial file; a partial file of no upload goes."""
-    still_expired = {u.id for u in resumable.expired_uploads()}
+    staging = store.staging_dir
+    still_expired = {u.id for u in resumable.expired_uploads(session_factory)}
     for upload in report.expired_uploads:
-        if upload.id in still_expired and resumable.forget(store.staging_dir, upload.id):
+        if upload.id in still_expired and resumable.forget(staging, upload.id, session_factory):
             done.resumable_removed.append(upload.id)
-    for name in set(report.stray_partials) & set(resumable.stray_partials(store.staging_dir)):
-        resumable.partial_path(store.staging_dir, name).unlink(missing_ok=True)
+    for name in set(report.stray_partials) & set(
+        resumable.stray_partials(staging, session_factory)
+    ):
+        resumable.partial_path(staging, name).unlink(missing_ok=True)
         done.resumable_removed.append(name)
 
 

@@ -33,7 +33,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import reflex as rx
@@ -61,6 +61,9 @@ _ID = re.compile(r"[0-9a-f]{32}")
 _HASHERS_KEPT = 1024
 
 READ_SIZE = storage.CHUNK_SIZE
+
+#: Opens a database session (the maintenance check may name another database).
+SessionFactory = Callable[[], contextlib.AbstractContextManager[sqlmodel.Session]]
 
 logger = logging.getLogger(__name__)
 
@@ -226,12 +229,12 @@ def advance(upload_id: str, old: int, new: int) -> bool:
         return result.rowcount == 1
 
 
-def forget(staging_dir: Path, upload_id: str) -> bool:
+def forget(staging_dir: Path, upload_id: str, session_factory: SessionFactory = rx.session) -> bool:
     """Terminate an upload: its row and its partial file go at once. False if it had no row.
 
     A writer still at work on it finds its next ``advance`` refused and stops.
     """
-    with rx.session() as session:
+    with session_factory() as session:
         result = session.exec(
             sqlalchemy.delete(ResumableUpload).where(sqlmodel.col(ResumableUpload.id) == upload_id)
         )
@@ -240,12 +243,12 @@ def forget(staging_dir: Path, upload_id: str) -> bool:
     return result.rowcount == 1
 
 
-def expired_uploads() -> list[Upload]:
+def expired_uploads(session_factory: SessionFactory = rx.session) -> list[Upload]:
     """Uploads abandoned past their expiry (the maintenance check lists them)."""
     query = sqlmodel.select(ResumableUpload).where(
         sqlmodel.col(ResumableUpload.finished).is_(False), ResumableUpload.expires_at <= _now()
     )
-    with rx.session() as session:
+    with session_factory() as session:
         return [_snapshot(row) for row in session.exec(query)]
 
 
@@ -258,13 +261,13 @@ def finished_before(moment: datetime.datetime) -> list[str]:
         return list(session.exec(query))
 
 
-def stray_partials(staging_dir: Path) -> list[str]:
+def stray_partials(staging_dir: Path, session_factory: SessionFactory = rx.session) -> list[str]:
     """Partial files without a row and without a writer (a crash between file and row)."""
     directory = partial_dir(staging_dir)
     if not directory.is_dir():
         return []
     names = sorted(p.name for p in directory.iterdir() if is_upload_id(p.name))
-    with rx.session() as session:
+    with session_factory() as session:
         known = set(
             session.exec(
                 sqlmodel.select(ResumableUpload.id).where(

@@ -11,10 +11,11 @@ becomes their calls:
   the confirmed offset only (409), never goes past the declared length (413),
   and writes as the bytes come, one write in flight while the next gathers,
   in the ingest pool's threads. Every ``COMMIT_BYTES`` or ``COMMIT_S`` the
-  written bytes are fsynced and confirmed, and again when the body ends, the
-  client goes away or sends nothing for ``IDLE_S``: a cut loses at most what
-  was not yet confirmed. The type is judged once the first ``HEAD_SIZE``
-  bytes are in (a refused type ends the upload: 415 with the reason);
+  written bytes are fsynced and confirmed (beside the next writes, which do
+  not wait for the disk), and again when the body ends, the client goes away
+  or sends nothing for ``UPLOAD_DEMO_RESUMABLE_IDLE_S`` seconds: a cut loses
+  at most what was not yet confirmed. The type is judged once the first
+  ``HEAD_SIZE`` bytes are in (a refused type ends the upload: 415 with the reason);
 - with ``Upload-Checksum`` nothing of the PATCH is confirmed until its whole
   body matched (460 otherwise, and none of it counts);
 - the last byte in, the file goes through ingest like any page's upload,
@@ -184,6 +185,10 @@ class _Patch:
         self.committed = self.offset
         self.committed_at = time.monotonic()
         self.busy: concurrent.futures.Future[None] | None = None
+        #: The confirmation running beside the writes (fsync, then the row), if any.
+        self.confirming: asyncio.Task[None] | None = None
+        #: The row refused to move: the upload was terminated while this PATCH ran.
+        self.terminated = False
         self.fd = -1
         self.digests: list[tus.Hash] = []
         self.sha256: tus.Hash | None = None
@@ -239,7 +244,8 @@ class _Patch:
         more = True
         while more:
             try:
-                message = await asyncio.wait_for(receive(), idle_s)
+                async with asyncio.timeout(idle_s):
+                    message = await receive()
             except TimeoutError:
                 logger.info("tus upload %s: no bytes for %.0f s", self.upload.id, idle_s)
                 await self._write(pending)
@@ -260,7 +266,7 @@ class _Patch:
                 pending = bytearray()
             await self._check_head()
             if self.checksum is None and self._commit_due():
-                await self._commit()
+                await self._confirm_soon()
         return True, False
 
     def _commit_due(self) -> bool:
@@ -298,22 +304,47 @@ class _Patch:
             raise TusError(415, str(exc)) from None
         self.head_end = -1
 
-    async def _commit(self) -> None:
-        """Fsync what was written, then confirm it in the row (404 if the upload was ended)."""
-        await self._wait()
-        if self.position == self.committed:
-            return
+    async def _confirm(self, target: int) -> None:
+        """Fsync what was written up to ``target``, then move the row's offset there."""
         await _in_pool(os.fsync, self.fd)
-        moved = await asyncio.to_thread(
-            resumable.advance, self.upload.id, self.committed, self.position
-        )
-        if not moved:
+        moved = await asyncio.to_thread(resumable.advance, self.upload.id, self.committed, target)
+        if moved:
+            self.committed = target
+            self.committed_at = time.monotonic()
+        else:
+            self.terminated = True
+
+    async def _confirm_soon(self) -> None:
+        """Confirm what is written beside the next writes (one confirmation at a time).
+
+        An fsync waits for the disk: run in line, it would hold the body up for as long.
+        """
+        if self.confirming is not None:
+            if not self.confirming.done():
+                return
+            await self._confirmed()
+        await self._wait()
+        self.confirming = asyncio.create_task(self._confirm(self.position))
+
+    async def _confirmed(self) -> None:
+        """Wait for the confirmation running, if any (404 if the upload was ended)."""
+        if self.confirming is not None:
+            confirming, self.confirming = self.confirming, None
+            await confirming
+        if self.terminated:
             self.sha256 = None
             raise TusError(404, "this upload was terminated")
-        self.committed = self.position
-        self.committed_at = time.monotonic()
+
+    async def _commit(self) -> None:
+        """Confirm everything written, now (404 if the upload was ended)."""
+        await self._confirmed()
+        await self._wait()
+        if self.position > self.committed:
+            await self._confirm(self.position)
+        await self._confirmed()
 
     async def _complete(self) -> _Response:
+        await self._confirmed()
         assert self.sha256 is not None
         digest, self.sha256 = self.sha256, None
         outcome = await _in_pool(
@@ -328,9 +359,11 @@ class _Patch:
         return _Response(204, headers)
 
     async def _settle(self) -> None:
-        """Whatever happened: no write in flight, and the hash kept for the next PATCH."""
+        """Whatever happened: nothing in flight, and the hash kept for the next PATCH."""
         try:
             await self._wait()
+            if self.confirming is not None:
+                await self.confirming
         except Exception:
             self.sha256 = None
         if self.sha256 is not None and self.position == self.committed:

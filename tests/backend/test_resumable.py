@@ -235,6 +235,9 @@ def test_an_expired_upload_is_gone_and_maintenance_removes_it(
     assert raw.head(url).status_code == 410
     assert raw.patch(url, 1000, data[1000:]).status_code == 410
     assert upload_id in [u.id for u in resumable.expired_uploads()]
+    # What maintenance would remove; the session's later checks must find it clean.
+    assert resumable.forget(upload_dir, upload_id)
+    assert not partial_file(upload_dir, url).exists()
 
 
 def test_a_broken_off_patch_keeps_what_arrived(backend_url: str, upload_dir: Path) -> None:

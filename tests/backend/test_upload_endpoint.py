@@ -34,7 +34,7 @@ from tests.backend.uploads import (
     upload,
 )
 from tests.db import rows_named, tag
-from upload_demo import policy
+from upload_demo import policy, resumable
 from upload_demo.models import StoredFile
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.one_step import OneStepState
@@ -380,9 +380,11 @@ def test_unknown_handler(backend_url: str, upload_dir: Path, handler: str) -> No
 def test_upload_dir_holds_only_stored_files(upload_dir: Path, backend_url: str) -> None:
     """After all of the above: no temp files, no directories, only random names.
 
-    Previews are there only beside their file and named by its record.
+    Previews are there only beside their file and named by its record. The one
+    directory is the resumable uploads' (the partial files of unfinished ones).
     """
-    names = set(os.listdir(upload_dir))
+    names = set(os.listdir(upload_dir)) - {resumable.PARTIAL_DIR}
+    assert set(resumable.stray_partials(upload_dir)) == set()
     previews = names - listing(upload_dir)
     for name in names - previews:
         assert not (upload_dir / name).is_dir(), name

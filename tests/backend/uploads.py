@@ -22,6 +22,7 @@ from tests import client, samples
 from upload_demo import records
 from upload_demo.media import POSTER_SUFFIX, THUMB_SUFFIX
 from upload_demo.models import StoredFile
+from upload_demo.resumable import PARTIAL_DIR
 from upload_demo.storage import TEMP_PREFIX
 
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]+$")
@@ -32,8 +33,13 @@ def listing(directory: Path) -> set[str]:
 
     Thumbnails and posters are checked in test_media_uploads.py, and the last
     test here proves every preview left in the dir belongs to a stored file.
+    The resumable uploads' directory of partial files is not a file.
     """
-    return {n for n in os.listdir(directory) if not n.endswith((THUMB_SUFFIX, POSTER_SUFFIX))}
+    return {
+        n
+        for n in os.listdir(directory)
+        if not n.endswith((THUMB_SUFFIX, POSTER_SUFFIX)) and n != PARTIAL_DIR
+    }
 
 
 def rows_by_stored_name(*stored_names: str) -> dict[str, StoredFile]:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests import client, db, samples
+from tests.backend import tus_client
 from tests.backend.uploads import wait_for_row
 from tests.backend_process import BackendProcess
 from tests.bucket_prefix import bucket_prefix
@@ -89,3 +90,21 @@ def test_only_stored_names_are_presigned_and_unknown_ids_are_404(
     backend, _ = bucket_app
     for path in ("files/..%2Fsecret", "files/not-a-name.txt", "files/ABC.png", "download/999999"):
         assert httpx.get(f"{backend}/{path}").status_code == 404, path
+
+
+def test_a_resumable_upload_lands_in_the_bucket(bucket_app: tuple[str, BucketStore]) -> None:
+    """A tus upload on the bucket: its partial file is staged locally, the finished file goes up."""
+    backend, store = bucket_app
+    data = tus_client.pdf_bytes(12 * 1024 * 1024, seed=913)
+    name = f"resumable-{db.tag()}.pdf"
+    url = tus_client.created_url(backend, tus_client.create(backend, len(data), name=name))
+    half = len(data) // 2
+    assert tus_client.patch(url, 0, data[:half]).status_code == 204
+    assert tus_client.head(url).headers["upload-offset"] == str(half)
+    assert tus_client.patch(url, half, data[half:]).status_code == 204
+    (row,) = db.rows_named(name)
+    assert row.sha256 == hashlib.sha256(data).hexdigest()
+    assert row.stored_name in {o.name for o in store.objects()}
+    hop = httpx.get(f"{backend}/download/{row.id}")
+    assert httpx.get(hop.headers["location"]).content == data
+    assert not list(Path(store.staging_dir).glob(".resumable/*")), "no partial file is left"
