@@ -151,15 +151,6 @@ def resumable_page() -> rx.Component:
         "route mounted with rx.App(api_transformer=...): pause, resume, retry after a "
         "lost connection, resume after a reload or a server restart.",
         routes.RESUMABLE,
-        ResumableUploads.create(
-            upload_id=ResumableState.upload_id,
-            endpoint=backend_url(tus_app.PATH.lstrip("/")),
-            headers={"Reflex-Client-Token": rx.State.router.session.client_token},
-            chunk_size=resumable_uploads.CHUNK_SIZE,
-            retry_delays=resumable_uploads.RETRY_DELAYS_MS,
-            on_change=ResumableState.file_changed,
-            on_finished=ResumableState.file_finished,
-        ),
         rx.vstack(
             dropzone(ResumableState),
             selection(ResumableState),
@@ -170,6 +161,16 @@ def resumable_page() -> rx.Component:
                 color_scheme="gray",
                 class_name="progress-text",
                 aria_live="polite",
+            ),
+            # Draws nothing but the wait for the network (see its .jsx).
+            ResumableUploads.create(
+                upload_id=ResumableState.upload_id,
+                endpoint=backend_url(tus_app.PATH.lstrip("/")),
+                headers={"Reflex-Client-Token": rx.State.router.session.client_token},
+                chunk_size=resumable_uploads.CHUNK_SIZE,
+                retry_delays=resumable_uploads.RETRY_DELAYS_MS,
+                on_change=ResumableState.file_changed,
+                on_finished=ResumableState.file_finished,
             ),
             rx.vstack(
                 rx.foreach(ResumableState.files, _file_row),
