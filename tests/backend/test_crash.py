@@ -17,26 +17,21 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlmodel
 
 from tests import client, samples
-from tests.backend_process import BackendProcess, spool_files
-from tests.conftest import ROOT
+from tests.backend.own_backend import Backend
+from tests.backend_process import spool_files
 from upload_demo.consistency import TEMP_GRACE_S
-from upload_demo.models import StoredFile
 from upload_demo.pages.one_step import OneStepState
 from upload_demo.pages.video import VideoState
-from upload_demo.storage import TEMP_PREFIX
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -46,70 +41,6 @@ POLL_S = 0.005
 #: The file copied in: at ~270 MB/s (copy, hash and fsync, measured here) its copy
 #: spans about 100 polls, so a poll cannot miss it and the backend be stopped too late.
 COPIED_SIZE = 150_000_000
-
-
-class Backend:
-    """The backend, run (and re-run) with this test's upload dir and database."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.uploads = workdir / "uploaded_files"
-        self.uploads.mkdir()
-        db_url = f"sqlite:///{workdir / 'crash.db'}"
-        self.engine = sqlmodel.create_engine(db_url)
-        StoredFile.metadata.create_all(self.engine)
-        self.env = {
-            "REFLEX_UPLOADED_FILES_DIR": str(self.uploads),
-            "REFLEX_DB_URL": db_url,
-            # Whatever the backend writes stays out of the session app's dirs.
-            "REFLEX_WEB_WORKDIR": str(workdir / "web"),
-            "REFLEX_STATES_WORKDIR": str(workdir / "states"),
-        }
-        self.runs: list[BackendProcess] = []
-
-    @property
-    def current(self) -> BackendProcess:
-        return self.runs[-1]
-
-    def start(self) -> None:
-        log = self.workdir / f"backend-{len(self.runs) + 1}.log"
-        self.runs.append(BackendProcess(log, env=self.env))
-        self.current.wait_ready()
-
-    def close(self) -> None:
-        for run in self.runs:
-            run.stop()
-        self.engine.dispose()
-
-    def rows(self) -> list[StoredFile]:
-        with sqlmodel.Session(self.engine) as session:
-            return list(session.exec(sqlmodel.select(StoredFile)).all())
-
-    def temp_files(self) -> list[Path]:
-        return sorted(self.uploads.glob(f"{TEMP_PREFIX}*"))
-
-    def published_files(self) -> list[Path]:
-        return sorted(p for p in self.uploads.iterdir() if not p.name.startswith(TEMP_PREFIX))
-
-    def maintenance_check(self) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "upload_demo.maintenance", "check"],
-            cwd=ROOT,
-            env={**os.environ, **self.env},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-
-@pytest.fixture
-def backend(tmp_path: Path) -> Iterator[Backend]:
-    running = Backend(tmp_path)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.close()
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:

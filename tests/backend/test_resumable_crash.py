@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,7 +22,7 @@ import sqlmodel
 from tusclient import client as tus_client
 
 from tests.backend import tus_client as raw
-from tests.backend.test_crash import Backend
+from tests.backend.own_backend import Backend
 from tests.conftest import ROOT
 from upload_demo import resumable
 from upload_demo.models import ResumableUpload
@@ -31,16 +30,6 @@ from upload_demo.models import ResumableUpload
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def backend(tmp_path: Path) -> Iterator[Backend]:
-    running = Backend(tmp_path)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.close()
 
 
 def _row(backend: Backend, upload_id: str) -> ResumableUpload | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from upload_demo import routes, tus_app
@@ -51,8 +53,30 @@ def _in(status: rx.Var[str], states: frozenset[str]) -> rx.Var[bool]:
     return rx.Var.create(sorted(states)).contains(status)
 
 
+def _file_button(
+    file: rx.vars.ObjectVar[ResumableFile],
+    label: str,
+    icon: str,
+    action: Callable[[str, rx.Var[str]], rx.event.EventSpec],
+    shown_in: frozenset[str],
+) -> rx.Component:
+    """A button of one file, shown in the states it applies to (none once refused for good)."""
+    return rx.cond(
+        _in(file.status, shown_in) & ~file.final,
+        rx.button(
+            rx.icon(icon, size=14),
+            label,
+            size="1",
+            variant="soft",
+            color_scheme="red" if label == "Cancel" else None,
+            on_click=action(ResumableState.upload_id, file.key),
+            aria_label=f"{label} {file.name}",
+            class_name=label.lower(),
+        ),
+    )
+
+
 def _file_row(file: rx.vars.ObjectVar[ResumableFile]) -> rx.Component:
-    upload_id = ResumableState.upload_id
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -60,42 +84,10 @@ def _file_row(file: rx.vars.ObjectVar[ResumableFile]) -> rx.Component:
                 rx.text(file.name, weight="medium", trim="both", class_name="file-name"),
                 _badge(file),
                 rx.spacer(),
-                rx.cond(
-                    _in(file.status, ACTIVE - {"paused"}),
-                    rx.button(
-                        rx.icon("pause", size=14),
-                        "Pause",
-                        size="1",
-                        variant="soft",
-                        on_click=resumable_uploads.pause(upload_id, file.key),
-                        aria_label=f"Pause {file.name}",
-                        class_name="pause",
-                    ),
-                ),
-                rx.cond(
-                    _in(file.status, RESUMABLE) & ~file.final,
-                    rx.button(
-                        rx.icon("play", size=14),
-                        "Resume",
-                        size="1",
-                        variant="soft",
-                        on_click=resumable_uploads.resume(upload_id, file.key),
-                        aria_label=f"Resume {file.name}",
-                        class_name="resume",
-                    ),
-                ),
-                rx.cond(
-                    _in(file.status, ACTIVE | {"failed"}),
-                    rx.button(
-                        rx.icon("circle-x", size=14),
-                        "Cancel",
-                        size="1",
-                        variant="soft",
-                        color_scheme="red",
-                        on_click=resumable_uploads.cancel(upload_id, file.key),
-                        aria_label=f"Cancel {file.name}",
-                        class_name="cancel",
-                    ),
+                _file_button(file, "Pause", "pause", resumable_uploads.pause, ACTIVE - {"paused"}),
+                _file_button(file, "Resume", "play", resumable_uploads.resume, RESUMABLE),
+                _file_button(
+                    file, "Cancel", "circle-x", resumable_uploads.cancel, ACTIVE | {"failed"}
                 ),
                 width="100%",
                 align="center",
