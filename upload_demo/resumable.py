@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,6 +57,10 @@ EXPIRY_SETTING = "UPLOAD_DEMO_RESUMABLE_EXPIRY_HOURS"
 DEFAULT_EXPIRY_HOURS = 24.0
 
 _ID = re.compile(r"[0-9a-f]{32}")
+
+#: A partial file this young may have its row committed any moment (creation makes the file
+#: first): the grace of the check's temporary files (consistency.TEMP_GRACE_S).
+STRAY_GRACE_S = 2.0
 
 #: Uploads whose hash a worker keeps between PATCHes (a few hundred bytes each).
 _HASHERS_KEPT = 1024
@@ -127,11 +132,6 @@ class Upload:
         """Abandoned: nobody sent a byte for longer than the expiry, and it never finished."""
         return not self.finished and _aware(self.expires_at) <= _now()
 
-    @property
-    def percent(self) -> int:
-        """How much the server has, in whole percent (floored: 100 only when complete)."""
-        return 100 * self.received // self.length if self.length else 100
-
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
     """SQLite hands datetimes back naive; they were written in UTC."""
@@ -151,6 +151,7 @@ def create(
     without a row, which the maintenance check removes, never a row without a file.
     """
     with rx.session() as session:
+        session.expire_on_commit = False
         count, total = 0, 0
         if batch:
             count, total = session.exec(
@@ -164,7 +165,8 @@ def create(
         upload_id = secrets.token_hex(16)
         path = partial_path(staging_dir, upload_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        # The mode of every stored file (storage.py): this one becomes one when complete.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         row = ResumableUpload(
             id=upload_id,
             uploaded_by=by,
@@ -180,7 +182,6 @@ def create(
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        session.refresh(row)
         return _snapshot(row)
 
 
@@ -211,7 +212,9 @@ def unfinished_of(uploaded_by: str, page: str) -> list[Upload]:
 
 
 def advance(upload_id: str, old: int, new: int) -> bool:
-    """Move ``received`` from ``old`` to ``new`` (and push the expiry back); False if it moved.
+    """Move ``received`` from ``old`` to ``new`` (and push the expiry back).
+
+    False if ``received`` was no longer ``old``.
 
     False also when the upload was terminated meanwhile: its writer then stops.
     """
@@ -252,17 +255,11 @@ def expired_uploads(session_factory: SessionFactory = rx.session) -> list[Upload
         return [_snapshot(row) for row in session.exec(query)]
 
 
-def finished_before(moment: datetime.datetime) -> list[str]:
-    """Ids of finished uploads whose outcome nobody needs any more."""
-    query = sqlmodel.select(ResumableUpload.id).where(
-        sqlmodel.col(ResumableUpload.finished).is_(True), ResumableUpload.expires_at <= moment
-    )
-    with rx.session() as session:
-        return list(session.exec(query))
-
-
 def stray_partials(staging_dir: Path, session_factory: SessionFactory = rx.session) -> list[str]:
-    """Partial files without a row and without a writer (a crash between file and row)."""
+    """Partial files without a row and without a writer (a crash between file and row).
+
+    A file younger than ``STRAY_GRACE_S`` may be one whose row is being committed.
+    """
     directory = partial_dir(staging_dir)
     if not directory.is_dir():
         return []
@@ -276,12 +273,17 @@ def stray_partials(staging_dir: Path, session_factory: SessionFactory = rx.sessi
             )
         )
     stray = []
-    for name in names:
-        if name not in known:
-            with storage.claim(directory / name) as free:
+    for name in set(names) - known:
+        path = directory / name
+        try:
+            young = time.time() - path.stat().st_mtime < STRAY_GRACE_S
+        except FileNotFoundError:
+            continue
+        if not young:
+            with storage.claim(path) as free:
                 if free:
                     stray.append(name)
-    return stray
+    return sorted(stray)
 
 
 # --- writing ---------------------------------------------------------------------------

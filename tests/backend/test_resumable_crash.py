@@ -114,6 +114,9 @@ def test_maintenance_lists_and_removes_abandoned_uploads(backend: Backend) -> No
     partial = resumable.partial_path(backend.uploads, upload_id)
     stray = resumable.partial_path(backend.uploads, "f" * 32)
     stray.write_bytes(b"a crash between the file and its row")
+    # A crash some time ago: a younger file may be one whose row is being committed.
+    an_hour_ago = time.time() - 3600
+    os.utime(stray, (an_hour_ago, an_hour_ago))
 
     fresh = _maintenance(backend)
     assert fresh.returncode == 1, fresh.stdout
