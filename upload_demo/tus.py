@@ -45,6 +45,15 @@ class TusError(Exception):
         self.reason = reason
 
 
+@dataclasses.dataclass
+class Response:
+    """An answer to a tus request: its status, headers, and a reason for a person (or none)."""
+
+    status: int
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    body: str = ""
+
+
 class Hash(Protocol):
     """What a checksum needs of a hashlib object."""
 
