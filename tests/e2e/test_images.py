@@ -168,13 +168,14 @@ def test_enter_opens_file_chooser_on_images(page: Page, frontend_url: str) -> No
     # Headless Chromium now and then drops the first key press right after load. A retry
     # loads the page afresh: a chooser opened but missed would leave react-dropzone waiting
     # for the window's focus to come back, ignoring every Enter after it.
-    for attempt in range(3):
+    # On a busy machine (the gallery's thumbnails still loading) one try in several can miss.
+    for attempt in range(5):
         if attempt:
             open_page(page, frontend_url, "/images")
         focus_dropzone(page)
         try:
-            with page.expect_file_chooser(timeout=3000):
-                page.keyboard.press("Enter")
+            with page.expect_file_chooser(timeout=5000):
+                page.locator(".dropzone").press("Enter")
         except Error:
             continue
         return
