@@ -59,6 +59,23 @@ def wait_confirmed(name: str, at_least: int, timeout: float = 60) -> int:
     return received
 
 
+def settled(name: str, quiet_s: float = 1.0, timeout: float = 15) -> int:
+    """The confirmed offset once it has not moved for ``quiet_s``.
+
+    The server confirms what arrived when the request ends, a moment after the
+    browser stopped sending.
+    """
+    deadline = time.monotonic() + timeout
+    last, since = confirmed(name), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        assert time.monotonic() < deadline, f"{name}: the confirmed offset never settled"
+        time.sleep(0.1)
+        now = confirmed(name)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
 def stored_sha(name: str) -> str | None:
     with rx.session() as session:
         row = session.exec(
@@ -146,7 +163,7 @@ def test_pause_then_resume(page: Page, frontend_url: str, upload_dir: Path, tmp_
     row = file_row(page, path.name)
     row.get_by_role("button", name=f"Pause {path.name}", exact=True).click()
     expect(row.locator(".file-text")).to_contain_text("paused at")
-    paused_at = confirmed(path.name)
+    paused_at = settled(path.name)
     time.sleep(1.5)
     assert confirmed(path.name) == paused_at, "bytes still arrive while paused"
     row.get_by_role("button", name=f"Resume {path.name}", exact=True).click()
