@@ -206,7 +206,11 @@ def test_two_patches_racing_on_one_upload(backend_url: str, upload_dir: Path) ->
     sender.start()
     try:
         assert started.wait(20)
-        time.sleep(0.3)
+        # The first PATCH holds the lock once its first bytes are written.
+        deadline = time.monotonic() + 20
+        while partial_file(upload_dir, url).stat().st_size == 0:
+            assert time.monotonic() < deadline, "the first PATCH wrote nothing"
+            time.sleep(0.02)
         second = raw.patch(url, 0, data)
         # The first holds the upload's lock: the second is told so (tus-js-client retries 423).
         assert second.status_code == 423, second.text
