@@ -22,6 +22,9 @@ def at_page(frontend_url: str, path: str) -> re.Pattern[str]:
 def sign_in(page: Page, frontend_url: str, name: str, password: str, then: str = "/") -> None:
     """Fill the sign-in form and wait until the nav bar shows the account."""
     page.goto(f"{frontend_url}/sign-in?next={then}")
+    # The form's next comes from the page's on_load: submitted before it, the sign-in
+    # would land on "/" (seen once on the slower two-worker build).
+    expect(page.locator("input[name=next]")).to_have_value(then)
     page.get_by_label("Account name").fill(name)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
