@@ -272,11 +272,6 @@ export function ResumableUploads(props) {
           report(entry, "cancelled");
         }
       },
-      cancelAll() {
-        for (const key of Array.from(entries.keys())) {
-          this.cancel(key);
-        }
-      },
     };
     return () => {
       // Leaving the page stops the uploads; they stay resumable.
@@ -308,8 +303,4 @@ export function resumeResumable(uploadId, key) {
 
 export function cancelResumable(uploadId, key) {
   controllers[uploadId]?.cancel(key);
-}
-
-export function cancelAllResumable(uploadId) {
-  controllers[uploadId]?.cancelAll();
 }

@@ -72,8 +72,3 @@ def resume(upload_id: str, key: rx.Var[str]) -> rx.event.EventSpec:
 def cancel(upload_id: str, key: rx.Var[str]) -> rx.event.EventSpec:
     """Stop one file and have the server drop its partial data (DELETE)."""
     return rx.call_function(_function("cancelResumable").partial(upload_id, key))
-
-
-def cancel_all(upload_id: str) -> rx.event.EventSpec:
-    """Cancel every file of the dropzone."""
-    return rx.call_function(_function("cancelAllResumable").partial(upload_id))
