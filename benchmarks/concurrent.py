@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import shutil
 import tempfile
 from pathlib import Path
@@ -64,7 +63,7 @@ def _server_cases(
         cases[name] = dataclasses.replace(
             cases[name],
             target=buffered_target(app, ""),
-            services_cpu=functools.partial(found.cpu_seconds, database),
+            services_cpu=found.cpu_meter(database),
         )
     return cases
 

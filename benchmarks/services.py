@@ -34,23 +34,37 @@ class Services:
     redis_url: str
     redis_pid: int
 
-    def cpu_seconds(self, database: str) -> float:
-        """CPU time so far of Redis and of the PostgreSQL backends serving ``database``.
+    def cpu_meter(self, database: str) -> CpuMeter:
+        """A counter of the CPU Redis and the PostgreSQL backends serving ``database`` use."""
+        return CpuMeter(self.redis_pid, database)
 
-        The work the servers do for one case, which the app's workers' CPU leaves out.
-        PostgreSQL runs a process per connection and names its database in the process
-        title; Redis is one process, shared (others' use of it counts too, little).
-        """
-        total = 0.0
-        for process in psutil.process_iter(["pid", "cmdline"]):
+
+class CpuMeter:
+    """CPU time so far of Redis and of the PostgreSQL backends serving one database.
+
+    The work the servers do for one case, which the app's workers' CPU leaves out.
+    PostgreSQL runs a process per connection and names its database in the process
+    title; Redis is one process, shared (others' use of it counts too, little). A
+    backend that exits between two readings (the app's pool closing a connection)
+    keeps the time it had when last seen, so the count never goes down.
+    """
+
+    def __init__(self, redis_pid: int, database: str) -> None:
+        self._redis_pid = redis_pid
+        self._database = database
+        self._seen: dict[tuple[int, float], float] = {}
+
+    def __call__(self) -> float:
+        for process in psutil.process_iter(["pid", "cmdline", "create_time"]):
             title = " ".join(process.info["cmdline"] or [])
-            if process.info["pid"] == self.redis_pid or (
-                title.startswith("postgres:") and f" {database} " in f"{title} "
+            if process.info["pid"] == self._redis_pid or (
+                title.startswith("postgres:") and f" {self._database} " in f"{title} "
             ):
                 with contextlib.suppress(psutil.NoSuchProcess):
                     times = process.cpu_times()
-                    total += times.user + times.system
-        return total
+                    key = (process.info["pid"], process.info["create_time"])
+                    self._seen[key] = times.user + times.system
+        return sum(self._seen.values())
 
 
 def find(env_file: Path | None = None) -> Services | str:

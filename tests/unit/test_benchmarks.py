@@ -230,3 +230,24 @@ def test_the_bucket_rows_are_not_run_without_the_s3_server(tmp_path: Path) -> No
     rows = bucket.measure(1024, runs=1, env_file=tmp_path / "env")
     assert [(r.case, r.measured) for r in rows] == [(bucket.LOCAL, False), (bucket.BUCKET, False)]
     assert all(r.note == f"not run: {reason}" for r in rows)
+
+
+def test_a_server_process_that_exits_keeps_its_cpu_in_the_count() -> None:
+    """PostgreSQL backends come and go with the app's pool: the count must never go down."""
+    import subprocess
+    import sys
+
+    from benchmarks.services import CpuMeter
+
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    process = subprocess.Popen([sys.executable, "-c", burn + "time.sleep(60)"])
+    try:
+        meter = CpuMeter(process.pid, "no_such_database")
+        deadline = time.monotonic() + 30
+        while (first := meter()) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first >= 0.3
+    finally:
+        process.kill()
+        process.wait()
+    assert meter() == first
