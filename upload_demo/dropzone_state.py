@@ -11,26 +11,27 @@ this module knows about any page.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any, ClassVar
 
 import reflex as rx
 
-from upload_demo import ingest, records
+from upload_demo import file_rows, ingest, records
 from upload_demo.access_state import current_viewer
+from upload_demo.file_rows import FileRow, Rejection, SelectedFile
 from upload_demo.file_view import FileView, from_record
 from upload_demo.ingest import Outcome, Uploader
 from upload_demo.policy import UploadPolicy
 
 SIGN_IN_TO_UPLOAD = "sign in to upload; nothing was stored"
 
-
-@dataclasses.dataclass
-class Rejection:
-    """A file the browser refused before sending it, with the reason."""
-
-    name: str
-    reason: str
+#: Re-exported for the panel: what the browser refused, what it holds.
+__all__ = [
+    "SIGN_IN_TO_UPLOAD",
+    "DropzonePageState",
+    "Rejection",
+    "SelectedFile",
+    "describe_files",
+]
 
 
 class DropzonePageState(rx.State, mixin=True):
@@ -48,6 +49,8 @@ class DropzonePageState(rx.State, mixin=True):
     attempt: rx.Field[int] = rx.field(default=0)
     outcomes: rx.Field[list[Outcome]] = rx.field(default_factory=list)
     rejections: rx.Field[list[Rejection]] = rx.field(default_factory=list)
+    #: What the browser holds for the next upload (file_selection.jsx reports each change).
+    selected: rx.Field[list[SelectedFile]] = rx.field(default_factory=list)
     items: rx.Field[list[FileView]] = rx.field(default_factory=list)
 
     @rx.var
@@ -55,8 +58,16 @@ class DropzonePageState(rx.State, mixin=True):
         """True while bytes are in flight or the server is storing them."""
         return self.status == "uploading"
 
+    @rx.var
+    def selection_rows(self) -> list[FileRow]:
+        """The browser's refusals, then the files selected for the next upload."""
+        rows = file_rows.refusal_rows(self.rejections, dismissable=True, prefix="refused")
+        if not self.is_uploading:
+            rows += file_rows.queued_rows(self.selected)
+        return rows
+
     @classmethod
-    def start_events(cls) -> list[Any]:
+    def start_events(cls, files: rx.Var | None = None) -> list[Any]:
         """The event chain the Upload button (or a one-step drop) runs."""
         raise NotImplementedError
 
@@ -98,10 +109,15 @@ class DropzonePageState(rx.State, mixin=True):
 
     @rx.event
     def note_rejected(self, files: list[dict[str, Any]]) -> None:
-        """List the files the dropzone refused, with reasons from the policy."""
-        self.rejections = [
+        """List the files the browser refused, with reasons from the policy.
+
+        Each add (a drop, a paste, a folder) reports its own refusals: they join
+        those listed until the user dismisses them or clears the selection.
+        """
+        self.rejections = self.rejections + [
             Rejection(
                 name=ingest.display_name(str(f.get("name", ""))),
+                folder=_shown_folder(str(f.get("folder", ""))),
                 reason="; ".join(
                     dict.fromkeys(self.policy.browser_reason(str(c)) for c in f.get("codes", []))
                 ),
@@ -110,6 +126,47 @@ class DropzonePageState(rx.State, mixin=True):
         ]
 
     @rx.event
+    def dismiss_rejection(self, index: int) -> None:
+        """Take one refused file off the list."""
+        self.rejections = [r for i, r in enumerate(self.rejections) if i != index]
+
+    @rx.event
     def clear_rejections(self) -> None:
         """Forget the browser's rejections (the Clear button)."""
         self.rejections = []
+
+    @rx.event
+    def selection_changed(self, files: list[dict[str, Any]]) -> None:
+        """The browser's selection changed: list its files (names and sizes only)."""
+        self.selected = self._describe(files)
+
+    def _describe(self, files: list[dict[str, Any]]) -> list[SelectedFile]:
+        """The browser's account of its files (``describe_files``), made safe to show."""
+        return [
+            SelectedFile(
+                name=ingest.display_name(str(f.get("name", ""))),
+                folder=_shown_folder(str(f.get("path", "")).replace("\\", "/").rpartition("/")[0]),
+                size=max(0, int(f.get("size", 0) or 0)),
+                type=str(f.get("type", ""))[:100],
+            )
+            for f in files[: self.policy.max_files]
+            if isinstance(f, dict)
+        ]
+
+
+def describe_files(files: rx.Var) -> rx.Var:
+    """[{name, path, size, type}] of a Var of the browser's ``File`` objects: no bytes."""
+    return files.to(list).map(
+        lambda f: {
+            "name": f.to(dict)["name"],
+            "path": f.to(dict)["path"],
+            "size": f.to(dict)["size"],
+            "type": f.to(dict)["type"],
+        }
+    )
+
+
+def _shown_folder(folder: str) -> str:
+    """A folder name from the browser, made safe to show (it only labels the file)."""
+    parts = [ingest.display_name(part) for part in folder.replace("\\", "/").split("/")]
+    return "/".join(p for p in parts if p not in {".", "(unnamed file)"})[: ingest.MAX_NAME_LENGTH]

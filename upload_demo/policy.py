@@ -79,6 +79,22 @@ class UploadPolicy:
             "multiple": self.multiple,
         }
 
+    def selection_rules(self) -> dict[str, Any]:
+        """The same limits for what adds to a selection outside react-dropzone.
+
+        A paste, a folder or the camera adds files without a drop, and a page that
+        takes several files adds each drop to what is selected already: the count
+        and the total then apply to the whole selection (file_selection.jsx).
+        """
+        return {
+            "accept": self.accept,
+            "maxFiles": self.max_files,
+            "maxSize": self.max_file_size,
+            "minSize": 1,
+            "maxTotal": self.max_total_size,
+            "multiple": self.multiple,
+        }
+
     @property
     def type_names(self) -> str:
         """'PNG, JPEG, GIF or WebP', or 'any file except HTML, SVG, XML or JavaScript'."""
@@ -144,7 +160,7 @@ class UploadPolicy:
         raise Rejected(f"the content is {found.label}, {expected}")
 
     def browser_reason(self, code: str) -> str:
-        """Words for a react-dropzone rejection code, from the same limits."""
+        """Words for a browser's rejection code (react-dropzone's or the selection's)."""
         reasons = {
             "file-invalid-type": f"not an accepted type ({self.type_names})",
             "file-too-large": f"larger than {human_bytes(self.max_file_size)}",
@@ -154,6 +170,10 @@ class UploadPolicy:
                 if self.max_files == 1
                 else f"too many files: at most {self.max_files} at a time"
             ),
+            "total-too-large": (
+                f"over the selection's total limit of {human_bytes(self.max_total_size)}"
+            ),
+            "already-selected": "already in the selection",
         }
         return reasons.get(code, code.replace("-", " "))
 

@@ -17,6 +17,7 @@ serve only the tests, kept here for the same reason.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,6 +56,7 @@ __all__ = [
     "configured_upload_dir",
     "db_url",
     "drop_inherited_db_connections",
+    "dropped_files",
     "enqueue_event",
     "follow_socket_owners",
     "handler_name",
@@ -65,9 +67,12 @@ __all__ = [
     "new_state",
     "reload_config",
     "restart_harness_backend",
+    "selected_file_objects",
     "upload_controller_ref",
     "upload_endpoint",
+    "upload_files_context",
     "upload_request_open_js",
+    "with_dropped_files",
 ]
 
 
@@ -135,6 +140,58 @@ def js_expression(code: str, *uses: rx.Var) -> rx.Var:
     var_data = [var._get_all_var_data() for var in uses]
     merged = rx.vars.VarData.merge(*var_data)
     return rx.Var(_js_expr=code, _var_data=merged)
+
+
+def upload_files_context() -> rx.Var:
+    """The React context that holds every dropzone's selection, ``[filesById, setFilesById]``.
+
+    ``rx.selected_files`` reads it and ``rx.clear_selected_files`` empties it; there
+    is no public way to add one file to it or take one out (file_selection.jsx does).
+    Its var data also puts the context's provider around the app.
+    """
+    from reflex_components_core.core.upload import get_upload_files_context_var_data
+
+    return rx.Var(_js_expr="UploadFilesContext", _var_data=get_upload_files_context_var_data())
+
+
+def selected_file_objects(upload_id: str) -> rx.Var:
+    """The browser's ``File`` objects of a dropzone's selection, built on ``rx.selected_files``."""
+    names = rx.selected_files(upload_id)
+    return js_expression(f"(filesById[{json.dumps(upload_id)}] || [])", names)
+
+
+def dropped_files() -> rx.Var:
+    """The files a drop hands to ``rx.upload``'s ``on_drop`` chain, as a Var of that chain.
+
+    Reflex names the chain's argument after its args spec; an event of the chain
+    may read it (say, to send the files' names and sizes along with the upload).
+    """
+    from reflex_base.event import parse_args_spec
+    from reflex_components_core.core.upload import _on_drop_spec
+
+    placeholders, _ = parse_args_spec(_on_drop_spec)
+    return placeholders[0]
+
+
+def with_dropped_files(events: list[Any]) -> list[Any]:
+    """Upload events that send the chain's own files, not the dropzone's selection.
+
+    What ``rx.upload`` does to the events of its ``on_drop``, for another trigger
+    of the same shape (a paste or a folder on a one-step page).
+    """
+    from reflex_base.event import EventSpec
+
+    files = dropped_files()
+    return [
+        event.with_args(
+            args=tuple(
+                (name, files if name._js_expr == "files" else value) for name, value in event.args
+            )
+        )
+        if isinstance(event, EventSpec)
+        else event
+        for event in events
+    ]
 
 
 def drop_inherited_db_connections() -> None:

@@ -32,12 +32,13 @@ from typing import Any
 
 import reflex as rx
 
-from upload_demo import chunked, stores
-from upload_demo.dropzone_state import DropzonePageState
+from upload_demo import chunked, file_rows, stores
+from upload_demo.dropzone_state import DropzonePageState, describe_files
+from upload_demo.file_rows import FileRow, Rejection, SelectedFile
 from upload_demo.guard import ATTEMPT_HEADER
 from upload_demo.ingest import Incoming, Outcome
 from upload_demo.ingest_pool import POOL, ingest_in_pool
-from upload_demo.reflex_internals import upload_request_open_js
+from upload_demo.reflex_internals import selected_file_objects, upload_request_open_js
 from upload_demo.units import human_bytes, human_duration, plural
 
 #: How often the watcher checks that a running upload's request is still open.
@@ -58,6 +59,9 @@ class UploadPageState(DropzonePageState, mixin=True):
     started_at: rx.Field[float] = rx.field(default=0.0)
     last_progress_at: rx.Field[float] = rx.field(default=0.0)
     failure: rx.Field[str] = rx.field(default="")
+    #: The files the running (or last) upload sends, and those the browser refused of them.
+    batch: rx.Field[list[SelectedFile]] = rx.field(default_factory=list)
+    batch_refused: rx.Field[list[Rejection]] = rx.field(default_factory=list)
 
     # --- derived values ---------------------------------------------------
 
@@ -90,6 +94,28 @@ class UploadPageState(DropzonePageState, mixin=True):
         if self.loaded >= self.total:
             return f"{sent} · {human_bytes(speed)}/s · processing on the server…"
         return f"{sent} · {human_bytes(speed)}/s · {human_duration(left)} left"
+
+    @rx.var
+    def file_rows(self) -> list[FileRow]:
+        """The one file list: the last upload's files, the refusals, the next selection."""
+        upload = file_rows.Upload(self.status, self.batch, self.loaded, self.total, self.outcomes)
+        rows = file_rows.upload_rows(upload)
+        if self.status != "idle":
+            rows += file_rows.refusal_rows(self.batch_refused, dismissable=False, prefix="sent")
+        return rows + self.selection_rows
+
+    @rx.var
+    def announcement(self) -> str:
+        """What a screen reader hears (the panel's aria-live region): coarse steps only."""
+        if self.status == "uploading":
+            sent = plural(len(self.batch), "file")
+            if self.total and self.loaded >= self.total:
+                return f"Uploading {sent}: all sent, processing on the server."
+            return f"Uploading {sent}: {self.percent // 10 * 10}% sent."
+        if self.status in ("done", "cancelled", "failed"):
+            each = " ".join(f"{o.name}: {o.message}." for o in self.outcomes)
+            return f"{self.status_text} {each}".strip()
+        return ""
 
     @rx.var
     def status_text(self) -> str:
@@ -134,11 +160,13 @@ class UploadPageState(DropzonePageState, mixin=True):
         return cls.handle_upload(rx.upload_files(**options), attempt)  # pyright: ignore[reportArgumentType]
 
     @classmethod
-    def start_events(cls) -> list[Any]:
+    def start_events(cls, files: rx.Var | None = None) -> list[Any]:
         """Reset the panel, then send the files (whole, or as chunks: ``send_files``).
 
         Both events carry the same new attempt number (see the module docstring),
         and the request names it in a header too, so the upload guard's refusal finds it.
+        ``files``: the ``File`` objects sent, when they are not the selection (a drop
+        on a one-step page); their names and sizes go with ``begin_upload``.
         """
         attempt = cls.attempt + 1
         options: dict[str, Any] = {
@@ -146,14 +174,22 @@ class UploadPageState(DropzonePageState, mixin=True):
             "on_upload_progress": cls.on_progress,
             "extra_headers": {ATTEMPT_HEADER: attempt.to_string()},
         }
-        # Reflex types NumberVar[int] + 1 as a NumberVar of int | float | Decimal.
-        return [cls.begin_upload(attempt), cls.send_files(attempt, **options)]  # pyright: ignore[reportArgumentType]
+        sent = files if files is not None else selected_file_objects(cls.upload_id)
+        return [
+            # Reflex types NumberVar[int] + 1 as a NumberVar of int | float | Decimal.
+            cls.begin_upload(attempt, describe_files(sent)),  # pyright: ignore[reportArgumentType]
+            cls.send_files(attempt, **options),
+        ]
 
     # --- the upload itself --------------------------------------------------
 
-    def _start(self, attempt: int) -> None:
+    def _start(self, attempt: int, chosen: list[SelectedFile] | None = None) -> None:
         self.status = "uploading"
         self.attempt = attempt
+        # What this request sends: as begin_upload says, else the selection as last reported.
+        self.batch = self.selected if chosen is None else chosen
+        self.batch_refused = self.rejections
+        self.rejections = []
         self.loaded = self.total = 0
         self.started_at = self.last_progress_at = time.time()
         self.failure = ""
@@ -170,14 +206,18 @@ class UploadPageState(DropzonePageState, mixin=True):
         return attempt == 0 or attempt == self.attempt
 
     @rx.event
-    def begin_upload(self, attempt: int = 0) -> Any:
+    def begin_upload(self, attempt: int = 0, chosen: list[dict[str, Any]] | None = None) -> Any:
         """Reset the panel for a new upload and start the watcher.
 
-        Ignored when the upload's own result or refusal got here first.
+        ``chosen``: the names and sizes of the files sent. Ignored when the upload's
+        own result or refusal got here first, but for the files' names and sizes.
         """
+        files = self._describe(chosen or [])
         if attempt and attempt <= self.attempt:
+            if attempt == self.attempt and not self.batch:
+                self.batch = files
             return None
-        self._start(attempt or self.attempt + 1)
+        self._start(attempt or self.attempt + 1, files)
         return type(self).watch_upload
 
     @rx.event

@@ -131,7 +131,7 @@ def test_bytes_stored_before_are_not_named_to_a_visitor(
                 expect_status(tab, "Done: 1 stored")
                 continue
             expect_status(tab, "Done: 0 stored, 1 already stored, 0 rejected.")
-            outcome = tab.locator(".outcome-duplicate")
+            outcome = tab.locator(".file-repeat")
             expect(outcome).to_contain_text("already stored (nothing new was kept)")
             expect(outcome).not_to_contain_text(secret.name)
             expect(outcome.get_by_role("link")).to_have_count(0)

@@ -45,7 +45,7 @@ def test_click_to_select_then_upload(
 
     choose_files(page, files)
     for path in files:
-        expect(page.locator(".selected-files")).to_contain_text(path.name)
+        expect(page.locator(".file-list")).to_contain_text(path.name)
     expect(upload).to_be_enabled()
     upload.click()
 
@@ -53,12 +53,12 @@ def test_click_to_select_then_upload(
     expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
     expect(page.locator(".progress-text")).to_contain_text("100%")
     for path in files:
-        expect(page.locator(".outcome-stored", has_text=path.name)).to_be_visible()
+        expect(page.locator(".file-stored", has_text=path.name)).to_be_visible()
         expect(_gallery_image(page, path.name)).to_be_visible()
         _expect_loaded(page, path.name)
         assert len(rows_named(path.name)) == 1
     # The selection is cleared once the upload is done.
-    expect(page.locator(".selected-files")).to_have_count(0)
+    expect(page.locator(".file-queued")).to_have_count(0)
 
     page.reload()
     open_page(page, frontend_url, "/images")
@@ -92,8 +92,8 @@ def test_drag_and_drop_with_highlight(page: Page, frontend_url: str) -> None:
             ("dropped-two.jpg", samples.image_bytes("JPEG", seed=2002), "image/jpeg"),
         ],
     )
-    expect(page.locator(".selected-files")).to_contain_text("dropped-one.png")
-    expect(page.locator(".selected-files")).to_contain_text("dropped-two.jpg")
+    expect(page.locator(".file-list")).to_contain_text("dropped-one.png")
+    expect(page.locator(".file-list")).to_contain_text("dropped-two.jpg")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     expect(_gallery_image(page, "dropped-one.png")).to_be_visible()
@@ -126,7 +126,7 @@ def test_server_rejects_disguised_file_and_keeps_good_one(
     choose_files(page, [good, fake])
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 1 stored, 1 rejected")
-    expect(page.locator(".outcome-rejected", has_text="fake-photo.png")).to_contain_text(
+    expect(page.locator(".file-refused", has_text="fake-photo.png")).to_contain_text(
         "the content is HTML"
     )
     assert rows_named("fake-photo.png") == []
@@ -140,13 +140,13 @@ def test_browser_refusals_are_listed(page: Page, frontend_url: str, tmp_path: Pa
     text.write_text("hello")
     open_page(page, frontend_url, "/images")
     choose_files(page, [empty, text])
-    rejections = page.locator(".rejections")
+    rejections = page.locator(".file-list")
     expect(rejections).to_contain_text("empty.png")
     expect(rejections).to_contain_text("the file is empty")
     expect(rejections).to_contain_text("notes.txt")
     expect(rejections).to_contain_text("not an accepted type (PNG, JPEG, GIF or WebP)")
     page.get_by_role("button", name="Clear").click()
-    expect(rejections).to_have_count(0)
+    expect(page.locator(".file-refused")).to_have_count(0)
 
 
 def test_failed_request_is_shown(page: Page, frontend_url: str, tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_repeated_upload_links_to_the_stored_file(
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 1 stored, 1 already stored, 0 rejected")
 
-    repeat = page.locator(".outcome-duplicate", has_text="same-again.png")
+    repeat = page.locator(".file-repeat", has_text="same-again.png")
     expect(repeat).to_contain_text("already stored as original.png (from /images)")
     (row,) = rows_named("original.png")
     link = repeat.get_by_role("link", name="open the stored file")

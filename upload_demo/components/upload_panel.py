@@ -1,4 +1,4 @@
-"""The upload UI every page shares: dropzone, selection, progress, outcomes.
+"""The upload UI every page shares: dropzone, selection, file list, progress.
 
 Each function takes the page's State class (a DropzonePageState), which
 carries the page's UploadPolicy and upload id and says how an upload starts,
@@ -11,115 +11,178 @@ from typing import Any, cast
 
 import reflex as rx
 
-from upload_demo.components.file_views import stored_url
+from upload_demo.components.file_list_view import upload_list
+from upload_demo.components.file_selection import (
+    FileSelection,
+    add_dropped,
+    choose_folder,
+    open_camera,
+    refuse_dropped,
+)
 from upload_demo.components.layout import privacy_notice
-from upload_demo.dropzone_state import DropzonePageState, Rejection
-from upload_demo.ingest import Outcome
-from upload_demo.reflex_internals import AccentColor
+from upload_demo.dropzone_state import DropzonePageState
+from upload_demo.reflex_internals import AccentColor, dropped_files, with_dropped_files
 from upload_demo.upload_state import UploadPageState
 
 #: The page's State class: every part takes one, the progress panel an UploadPageState.
 State = type[DropzonePageState]
 
 
-def _rejection_records(records: Any) -> Any:
-    """Only names, sizes and error codes go to the server, never a refused file's bytes."""
-    return records.to(list).map(
-        lambda r: {
-            "name": r.to(dict)["file"].to(dict)["name"],
-            "codes": r.to(dict)["errors"].to(list).map(lambda e: e.to(dict)["code"]),
-        }
-    )
+#: What the camera input takes on the pages that offer one, and the words of its button.
+CAMERAS: dict[str, tuple[str, str, str]] = {
+    "photo": ("image/*", "Take a photo", "camera"),
+    "video": ("video/*", "Record a video", "video"),
+}
+
+#: Keyboard focus drawn on the dropzone, readable in both themes.
+_FOCUS_RING = {"outline": "2px solid var(--accent-9)", "outline_offset": "2px"}
 
 
-def dropzone(state: State, *, one_step: bool = False, no_keyboard: bool = False) -> rx.Component:
-    """``rx.upload`` configured from the page's policy, with the limits in words."""
+def _keeper(state: State, *, one_step: bool, camera: str | None) -> rx.Component:
+    """The dropzone's selection keeper (file_selection.jsx): paste, folder, camera, remove."""
     policy = state.policy
-    extra: dict[str, Any] = {}
+    capture = None
+    if camera is not None:
+        accept, _, _ = CAMERAS[camera]
+        capture = {"accept": accept, "mode": "environment"}
+    events: dict[str, Any] = {"on_change": state.selection_changed}
     if one_step:
-        extra["on_drop"] = state.start_events()
-    action = "the upload starts at once" if one_step else "then press Upload"
-    return rx.upload(
-        rx.vstack(
-            rx.icon("cloud-upload", size=36, color="var(--accent-9)"),
-            rx.text(
-                "Drag and drop files here, or click to choose",
-                weight="medium",
-                size="4",
-            ),
-            rx.text(policy.limits_text, size="2", color_scheme="gray", class_name="limits"),
-            rx.text(f"Drop or select, {action}.", size="1", color_scheme="gray"),
-            align="center",
-            spacing="2",
-        ),
-        id=state.upload_id,
-        **policy.dropzone_props(),
-        no_keyboard=no_keyboard,
+        events["on_files"] = with_dropped_files(state.start_events(dropped_files()))
+    return FileSelection.of(
+        state.upload_id,
+        rules=policy.selection_rules(),
+        paste=True,
+        folders=policy.multiple,
+        capture=capture,
         disabled=state.is_uploading,
-        on_drop_rejected=lambda records: state.note_rejected(_rejection_records(records)),
-        drag_active_style=rx.Style(
-            {
-                "border_color": "var(--accent-9)",
-                "background_color": "var(--accent-3)",
-            }
-        ),
-        border="2px dashed var(--gray-a7)",
-        border_radius="var(--radius-4)",
-        background_color="var(--color-panel-solid)",
-        padding="2.5em 1em",
-        width="100%",
-        cursor="pointer",
-        text_align="center",
-        class_name="dropzone",
-        **extra,
+        one_step=one_step,
+        on_refused=state.note_rejected,
+        **events,
     )
 
 
-def selection(state: State) -> rx.Component:
-    """The files chosen so far, with Upload and Clear."""
+def dropzone(
+    state: State, *, one_step: bool = False, no_keyboard: bool = False, camera: str | None = None
+) -> rx.Component:
+    """``rx.upload`` configured from the page's policy, with the limits in words.
+
+    A drop adds to the selection through the keeper, which checks the count and
+    total over the whole selection; on a one-step page it is the upload itself.
+    """
+    policy = state.policy
+    on_drop: Any = (
+        state.start_events(dropped_files())
+        if one_step
+        else rx.call_function(add_dropped(state.upload_id).partial(dropped_files()))
+    )
+    action = "the upload starts at once" if one_step else "then press Upload"
+    paste = " You can also paste files (Ctrl+V)." if policy.multiple else ""
+    return rx.fragment(
+        rx.upload(
+            rx.vstack(
+                rx.icon("cloud-upload", size=36, color="var(--accent-9)", aria_hidden="true"),
+                rx.text(
+                    "Drag and drop files here, or click to choose",
+                    weight="medium",
+                    size="4",
+                ),
+                rx.text(policy.limits_text, size="2", color_scheme="gray", class_name="limits"),
+                rx.text(f"Drop or select, {action}.{paste}", size="1", color_scheme="gray"),
+                align="center",
+                spacing="2",
+            ),
+            id=state.upload_id,
+            **policy.dropzone_props(),
+            no_keyboard=no_keyboard,
+            disabled=state.is_uploading,
+            on_drop=on_drop,
+            on_drop_rejected=lambda records: rx.call_function(
+                refuse_dropped(state.upload_id).partial(records)
+            ),
+            drag_active_style=rx.Style(
+                {
+                    "border_color": "var(--accent-9)",
+                    "background_color": "var(--accent-3)",
+                }
+            ),
+            border="2px dashed var(--gray-a7)",
+            border_radius="var(--radius-4)",
+            background_color="var(--color-panel-solid)",
+            padding="2.5em 1em",
+            width="100%",
+            cursor="pointer",
+            text_align="center",
+            class_name="dropzone",
+            aria_label=f"Upload files: {policy.limits_text}",
+            _focus_visible=_FOCUS_RING,
+        ),
+        _keeper(state, one_step=one_step, camera=camera),
+    )
+
+
+def _source_buttons(state: State, camera: str | None) -> rx.Component:
+    """Other ways to add files: a whole folder, the phone's camera."""
+    buttons = []
+    if state.policy.multiple:
+        buttons.append(
+            rx.button(
+                rx.icon("folder-up", size=16),
+                "Choose a folder",
+                variant="surface",
+                on_click=choose_folder(state.upload_id),
+                disabled=state.is_uploading,
+                class_name="choose-folder",
+            )
+        )
+    if camera is not None:
+        _, label, icon = CAMERAS[camera]
+        buttons.append(
+            rx.button(
+                rx.icon(icon, size=16),
+                label,
+                variant="surface",
+                on_click=open_camera(state.upload_id),
+                disabled=state.is_uploading,
+                class_name="open-camera",
+            )
+        )
+    return rx.hstack(*buttons, spacing="2", wrap="wrap")
+
+
+def selection(state: State, *, one_step: bool = False, camera: str | None = None) -> rx.Component:
+    """The other ways to add files, the count selected, Upload and Clear."""
     # Annotated Var, rx.selected_files returns an ArrayVar of the chosen files' names.
     files = cast("rx.vars.ArrayVar[list[str]]", rx.selected_files(state.upload_id))
-    return rx.vstack(
-        rx.hstack(
-            rx.text("Selected: ", weight="medium"),
+    if one_step:
+        return rx.hstack(_source_buttons(state, camera), width="100%")
+    return rx.hstack(
+        _source_buttons(state, camera),
+        rx.spacer(),
+        rx.text(
             rx.cond(
                 files.length() > 0,
-                rx.text(files.length(), " file(s)"),
-                rx.text("nothing yet", color_scheme="gray"),
+                rx.text.span(files.length(), " selected"),
+                rx.text.span("Nothing selected", color_scheme="gray"),
             ),
-            rx.spacer(),
-            rx.button(
-                rx.icon("upload", size=16),
-                "Upload",
-                on_click=state.start_events(),
-                disabled=(files.length() == 0) | state.is_uploading,
-            ),
-            rx.button(
-                "Clear",
-                variant="soft",
-                color_scheme="gray",
-                on_click=[rx.clear_selected_files(state.upload_id), state.clear_rejections],
-                disabled=state.is_uploading,
-            ),
-            width="100%",
-            align="center",
+            size="2",
+            class_name="selected-count",
         ),
-        rx.cond(
-            files.length() > 0,
-            rx.flex(
-                rx.foreach(
-                    files,
-                    lambda name: rx.badge(
-                        rx.icon("file", size=12), name, variant="surface", size="2"
-                    ),
-                ),
-                wrap="wrap",
-                gap="2",
-                class_name="selected-files",
-            ),
+        rx.button(
+            rx.icon("upload", size=16),
+            "Upload",
+            on_click=state.start_events(),
+            disabled=(files.length() == 0) | state.is_uploading,
+        ),
+        rx.button(
+            "Clear",
+            variant="soft",
+            color_scheme="gray",
+            on_click=[rx.clear_selected_files(state.upload_id), state.clear_rejections],
+            disabled=state.is_uploading,
         ),
         width="100%",
-        spacing="2",
+        align="center",
+        wrap="wrap",
     )
 
 
@@ -180,99 +243,39 @@ def progress_panel(state: type[UploadPageState]) -> rx.Component:
     )
 
 
-def _outcome_row(outcome: rx.vars.ObjectVar[Outcome]) -> rx.Component:
-    """A stored file, a refusal, or a repeat of a stored file with a link to that file."""
-    duplicate = outcome.repeat
-    return rx.hstack(
-        rx.cond(
-            outcome.stored,
-            rx.icon("circle-check", color="var(--green-9)", size=18),
-            rx.cond(
-                duplicate,
-                rx.icon("copy", color="var(--amber-10)", size=18),
-                rx.icon("circle-x", color="var(--red-9)", size=18),
-            ),
-        ),
-        rx.text(outcome.name, weight="medium", trim="both"),
-        rx.text(
-            outcome.message,
-            color_scheme=rx.cond(outcome.stored, "gray", rx.cond(duplicate, "amber", "red")),
-            size="2",
-        ),
-        rx.cond(
-            outcome.duplicate_of != "",
-            rx.link(
-                "open the stored file",
-                href=stored_url(outcome.duplicate_of),
-                is_external=True,
-                size="2",
-                class_name="duplicate-link",
-            ),
-        ),
-        align="center",
-        spacing="2",
-        class_name=rx.cond(
-            outcome.stored,
-            "outcome outcome-stored",
-            rx.cond(
-                duplicate, "outcome outcome-rejected outcome-duplicate", "outcome outcome-rejected"
-            ),
-        ),
-    )
-
-
-def _rejection_row(rejection: rx.vars.ObjectVar[Rejection]) -> rx.Component:
-    return rx.hstack(
-        rx.icon("ban", color="var(--red-9)", size=18),
-        rx.text(rejection.name, weight="medium"),
-        rx.text(rejection.reason, color_scheme="red", size="2"),
-        align="center",
-        spacing="2",
-        class_name="rejection",
-    )
-
-
-def outcome_list(state: State) -> rx.Component:
-    """Per-file results: refused by the browser (never sent), then the server's verdicts."""
-    return rx.fragment(
-        rx.cond(
-            state.rejections.length() > 0,
-            rx.callout.root(
-                rx.callout.icon(rx.icon("triangle-alert")),
-                rx.vstack(
-                    rx.text("Refused by the browser, not sent:", weight="bold"),
-                    rx.foreach(state.rejections, _rejection_row),
-                    spacing="1",
-                ),
-                color_scheme="red",
-                width="100%",
-                class_name="rejections",
-            ),
-        ),
-        rx.cond(
-            state.outcomes.length() > 0,
-            rx.card(
-                rx.vstack(
-                    rx.text("Server results", weight="bold"),
-                    rx.foreach(state.outcomes, _outcome_row),
-                    spacing="1",
-                ),
-                width="100%",
-                class_name="outcomes",
-            ),
-        ),
+def announcer(text: rx.Var[str]) -> rx.Component:
+    """A live region: screen readers read ``text`` out as it changes, no one sees it."""
+    return rx.box(
+        text,
+        role="status",
+        aria_live="polite",
+        class_name="upload-announcer",
+        position="absolute",
+        width="1px",
+        height="1px",
+        overflow="hidden",
+        clip_path="inset(50%)",
+        white_space="nowrap",
     )
 
 
 def upload_panel(
-    state: type[UploadPageState], *, one_step: bool = False, no_keyboard: bool = False
+    state: type[UploadPageState],
+    *,
+    one_step: bool = False,
+    no_keyboard: bool = False,
+    camera: str | None = None,
 ) -> rx.Component:
-    """Everything an upload page needs above its results."""
+    """Everything an upload page needs above its results.
+
+    ``camera``: "photo" or "video" offers the phone's camera (the ``capture`` attribute).
+    """
     return rx.vstack(
-        dropzone(state, one_step=one_step, no_keyboard=no_keyboard),
-        rx.fragment() if one_step else selection(state),
+        dropzone(state, one_step=one_step, no_keyboard=no_keyboard, camera=camera),
+        selection(state, one_step=one_step, camera=camera),
+        upload_list(state, state.file_rows),
         progress_panel(state),
-        outcome_list(state),
+        announcer(state.announcement),
         privacy_notice(),
         width="100%",
         spacing="3",

@@ -28,6 +28,6 @@ def images_page() -> rx.Component:
         "rx.upload with multiple=True: choose or drop several images, send them in one "
         "request with rx.upload_files, and watch on_upload_progress.",
         routes.IMAGES,
-        upload_panel(ImagesState),
+        upload_panel(ImagesState, camera="photo"),
         section("Gallery", gallery(ImagesState.items, "No images stored yet.")),
     )

@@ -9,10 +9,11 @@ import reflex as rx
 from upload_demo import routes, tus_app
 from upload_demo.components import resumable_uploads
 from upload_demo.components.backend_links import backend_url
+from upload_demo.components.file_list_view import upload_list
 from upload_demo.components.file_views import file_list, section
 from upload_demo.components.layout import page_layout, privacy_notice
 from upload_demo.components.resumable_uploads import ResumableUploads
-from upload_demo.components.upload_panel import dropzone, outcome_list, selection
+from upload_demo.components.upload_panel import dropzone, selection
 from upload_demo.pages.resumable_state import (
     ACTIVE,
     RESUMABLE,
@@ -146,6 +147,7 @@ def resumable_page() -> rx.Component:
         rx.vstack(
             dropzone(ResumableState),
             selection(ResumableState),
+            upload_list(ResumableState, ResumableState.selection_rows),
             _unfinished(),
             rx.text(
                 rx.cond(rx.State.is_hydrated, ResumableState.summary, "Connecting to the server…"),
@@ -171,7 +173,6 @@ def resumable_page() -> rx.Component:
                 class_name="resumable-files",
                 aria_live="polite",
             ),
-            outcome_list(ResumableState),
             privacy_notice(),
             width="100%",
             spacing="3",

@@ -119,7 +119,7 @@ class ResumableState(DropzonePageState, rx.State):
         return f"{line}, {on_way} on the way" if on_way else f"Done: {line}."
 
     @classmethod
-    def start_events(cls) -> list[Any]:
+    def start_events(cls, files: rx.Var | None = None) -> list[Any]:
         """Reset the list, then have the browser send each selected file with tus."""
         return [cls.begin_upload(cls.attempt + 1), resumable_uploads.start(cls.upload_id)]  # pyright: ignore[reportArgumentType]
 

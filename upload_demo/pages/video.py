@@ -29,7 +29,7 @@ def video_page() -> rx.Component:
         "rx.upload with max_files=1 and multiple=False: one video per upload, "
         "played back from rx.get_upload_url in a <video controls> element.",
         routes.VIDEO,
-        upload_panel(VideoState),
+        upload_panel(VideoState, camera="video"),
         section(
             "Newest video",
             rx.cond(
