@@ -9,7 +9,8 @@ says how far into which file the browser is. One request per file would give
 exact figures but would also make a selection no longer one upload (one
 attempt, one Cancel, one count and total checked by the guard), which every
 page relies on. The server handles a buffered request's files only once all
-have arrived, so a file fully sent is "processing" until the outcomes come.
+have arrived, so a file fully sent is "sent" until the whole request is,
+then every file is "processing" until the outcomes come.
 
 Pure functions of the State's fields, so the rules are tested without a browser.
 """
@@ -52,7 +53,7 @@ class FileRow:
     size_text: str
     #: What the row's icon shows: image, video, audio, document, archive or file.
     icon: str
-    #: queued, waiting, sending, processing, stored, repeat, refused or cancelled.
+    #: queued, waiting, sending, sent, processing, stored, repeat or refused.
     state: str
     label: str
     percent: int = 0
@@ -150,14 +151,16 @@ def _outcome_row(key: str, file: SelectedFile, outcome: Outcome) -> FileRow:
     )
 
 
-def _sending_row(key: str, file: SelectedFile, sent: int, slot: int) -> FileRow:
+def _sending_row(key: str, file: SelectedFile, sent: int, slot: int, *, all_sent: bool) -> FileRow:
     percent = sent * 100 // file.size if file.size else 100
-    if sent <= 0:
+    if all_sent:
+        state, label = "processing", "Processing on the server"
+    elif sent <= 0:
         state, label = "waiting", "Waiting to send"
     elif sent < file.size:
         state, label = "sending", f"Sending {percent}%"
     else:
-        state, label = "processing", "Processing on the server"
+        state, label = "sent", "Sent"
     return FileRow(
         key=key,
         name=file.name,
@@ -186,7 +189,11 @@ def upload_rows(upload: Upload) -> list[FileRow]:
         upload = dataclasses.replace(upload, batch=batch)
     if upload.status == "uploading":
         sent = sent_per_file([f.size for f in upload.batch], upload.loaded, upload.total)
-        return [_sending_row(f"sent-{i}", file, sent[i], i) for i, file in enumerate(upload.batch)]
+        all_sent = upload.total > 0 and upload.loaded >= upload.total
+        return [
+            _sending_row(f"sent-{i}", file, sent[i], i, all_sent=all_sent)
+            for i, file in enumerate(upload.batch)
+        ]
     rows = []
     for i, (file, outcome) in enumerate(
         zip(upload.batch, match_outcomes(upload.batch, upload.outcomes), strict=True)

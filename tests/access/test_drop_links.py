@@ -62,7 +62,7 @@ def test_a_visitor_uploads_through_a_link_and_sees_only_their_own_files(
         sample = _sample(tmp_path, f"{tag()}-invoice.bin")
         _upload(tab, sample)
         expect_status(tab, "Done: 1 stored")
-        expect(tab.locator(".file-list")).to_contain_text(sample.name)
+        expect(tab.locator(".upload-files")).to_contain_text(sample.name)
 
         (row,) = rows_named(sample.name)
         assert row.uploaded_by == access.VIA_DROP_LINK

@@ -112,7 +112,7 @@ def cancel_throttled_upload(
     """
     before = stored_files(upload_dir)
     cdp = _start_throttled_upload(page, path, press_upload=press_upload)
-    cancel = page.get_by_role("button", name="Cancel")
+    cancel = page.get_by_role("button", name="Cancel", exact=True)
     with page.expect_event("requestfailed", predicate=is_upload_request, timeout=10_000) as aborted:
         cancel.click()
     assert aborted.value.failure, "the upload request was not aborted"
@@ -141,7 +141,7 @@ def cancel_too_late_to_abort(
     cdp = _start_throttled_upload(page, path, press_upload=press_upload)
     page.evaluate("AbortController.prototype.abort = function () {}")
     with page.expect_event("requestfinished", predicate=is_upload_request) as finished:
-        page.get_by_role("button", name="Cancel").click()
+        page.get_by_role("button", name="Cancel", exact=True).click()
         expect_status(page, "Cancelled: nothing was stored")
         set_upload_speed(cdp, -1)
     response = finished.value.response()

@@ -37,7 +37,7 @@ def test_upload_over_the_total_fails_with_the_reason(
         page, "Failed: the upload is 57 MB, more than this page's 50 MB total; nothing was stored."
     )
     expect(page.locator(".file-refused")).to_have_count(0)
-    expect(page.get_by_role("button", name="Cancel")).to_be_disabled()
+    expect(page.get_by_role("button", name="Cancel", exact=True)).to_be_disabled()
     # The refusal holds: the watcher's generic "did not complete" never replaces it.
     # The watcher looks at the request once per interval; give it two looks after the
     # refusal (and a round trip to the browser and back) to do so if it would.

@@ -45,7 +45,7 @@ def test_click_to_select_then_upload(
 
     choose_files(page, files)
     for path in files:
-        expect(page.locator(".file-list")).to_contain_text(path.name)
+        expect(page.locator(".upload-files")).to_contain_text(path.name)
     expect(upload).to_be_enabled()
     upload.click()
 
@@ -92,8 +92,8 @@ def test_drag_and_drop_with_highlight(page: Page, frontend_url: str) -> None:
             ("dropped-two.jpg", samples.image_bytes("JPEG", seed=2002), "image/jpeg"),
         ],
     )
-    expect(page.locator(".file-list")).to_contain_text("dropped-one.png")
-    expect(page.locator(".file-list")).to_contain_text("dropped-two.jpg")
+    expect(page.locator(".upload-files")).to_contain_text("dropped-one.png")
+    expect(page.locator(".upload-files")).to_contain_text("dropped-two.jpg")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     expect(_gallery_image(page, "dropped-one.png")).to_be_visible()
@@ -140,7 +140,7 @@ def test_browser_refusals_are_listed(page: Page, frontend_url: str, tmp_path: Pa
     text.write_text("hello")
     open_page(page, frontend_url, "/images")
     choose_files(page, [empty, text])
-    rejections = page.locator(".file-list")
+    rejections = page.locator(".upload-files")
     expect(rejections).to_contain_text("empty.png")
     expect(rejections).to_contain_text("the file is empty")
     expect(rejections).to_contain_text("notes.txt")

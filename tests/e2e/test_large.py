@@ -68,7 +68,7 @@ def test_the_long_tail_is_stored_and_listed_and_svg_refused(
     choose_files(page, [archive, song, drawing])
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 2 stored, 1 rejected")
-    expect(page.locator(".file-list")).to_contain_text(
+    expect(page.locator(".upload-files")).to_contain_text(
         "the content is SVG: this page takes any file except HTML, SVG, XML or JavaScript"
     )
     assert rows_named(drawing.name) == []

@@ -27,7 +27,7 @@ def test_video_click_upload_plays(page: Page, frontend_url: str, tmp_path: Path)
     clip.write_bytes(samples.video_bytes("webm", seed=3001))
     open_page(page, frontend_url, "/video")
     choose_files(page, [clip])
-    expect(page.locator(".file-list")).to_contain_text("holiday-clip.webm")
+    expect(page.locator(".upload-files")).to_contain_text("holiday-clip.webm")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 1 stored, 0 rejected")
     player = page.locator("video#player")
@@ -48,7 +48,7 @@ def test_video_click_upload_plays(page: Page, frontend_url: str, tmp_path: Path)
 def test_video_drop_replaces_player_and_refuses_two(page: Page, frontend_url: str) -> None:
     open_page(page, frontend_url, "/video")
     drop_files(page, [("newest.mp4", samples.video_bytes("mp4", seed=3101), "video/mp4")])
-    expect(page.locator(".file-list")).to_contain_text("newest.mp4")
+    expect(page.locator(".upload-files")).to_contain_text("newest.mp4")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 1 stored")
     expect(page.locator("video#player")).to_have_attribute("src", re.compile(r"\.mp4" + SIGNED))
@@ -61,7 +61,7 @@ def test_video_drop_replaces_player_and_refuses_two(page: Page, frontend_url: st
             ("two.webm", samples.video_bytes("webm", seed=3103), "video/webm"),
         ],
     )
-    rejections = page.locator(".file-list")
+    rejections = page.locator(".upload-files")
     expect(rejections).to_contain_text("one.webm")
     expect(rejections).to_contain_text("too many files: only one file at a time")
 
@@ -106,7 +106,7 @@ def test_restricted_refuses_sixth_file_and_wrong_type(
         six.append(path)
     open_page(page, frontend_url, "/restricted")
     choose_files(page, six)
-    rejections = page.locator(".file-list")
+    rejections = page.locator(".upload-files")
     expect(rejections).to_contain_text("six-5.png")
     expect(rejections).to_contain_text("too many files: at most 5 at a time")
     expect(page.get_by_role("button", name="Upload")).to_be_disabled()
@@ -132,7 +132,7 @@ def test_restricted_upload_lists_types(page: Page, frontend_url: str, tmp_path: 
     choose_files(page, paths)
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 3 stored, 0 rejected")
-    rows = page.locator(".file-list")
+    rows = page.locator(".upload-files")
     for name in files:
         expect(rows).to_contain_text(name)
     expect(page.locator(".file-row", has_text="report.pdf")).to_contain_text("application/pdf")
@@ -148,7 +148,7 @@ def test_one_step_drop_alone_stores(page: Page, frontend_url: str) -> None:
     expect(page.get_by_role("button", name="Upload")).to_have_count(0)
     drop_files(page, [("dropped-once.pdf", samples.pdf_bytes("one-step"), "application/pdf")])
     expect_status(page, "Done: 1 stored, 0 rejected")
-    expect(page.locator(".file-list")).to_contain_text("dropped-once.pdf")
+    expect(page.locator(".upload-files")).to_contain_text("dropped-once.pdf")
     assert len(rows_named("dropped-once.pdf")) == 1
 
 
@@ -158,10 +158,10 @@ def test_one_step_select_alone_stores(page: Page, frontend_url: str, tmp_path: P
     open_page(page, frontend_url, "/one-step")
     choose_files(page, [path])
     expect_status(page, "Done: 1 stored")
-    expect(page.locator(".file-list")).to_contain_text("chosen-once.png")
+    expect(page.locator(".upload-files")).to_contain_text("chosen-once.png")
     page.reload()
     open_page(page, frontend_url, "/one-step")
-    expect(page.locator(".file-list")).to_contain_text("chosen-once.png")
+    expect(page.locator(".upload-files")).to_contain_text("chosen-once.png")
 
 
 # --- / ----------------------------------------------------------------------

@@ -369,8 +369,27 @@ def test_browser_reasons(page_policy: UploadPolicy) -> None:
         assert too_many == "too many files: only one file at a time"
     else:
         assert too_many == f"too many files: at most {page_policy.max_files} at a time"
+    assert page_policy.browser_reason("total-too-large") == (
+        f"over the selection's total limit of {human_bytes(page_policy.max_total_size)}"
+    )
+    assert page_policy.browser_reason("already-selected") == "already in the selection"
     # An unknown code is still readable.
     assert page_policy.browser_reason("some-new-code") == "some new code"
+
+
+@pytest.mark.parametrize("page_policy", POLICIES, ids=POLICY_IDS)
+def test_selection_rules_are_the_dropzone_limits(page_policy: UploadPolicy) -> None:
+    """A paste or a folder meets the same limits as a drop, plus the total."""
+    rules = page_policy.selection_rules()
+    props = page_policy.dropzone_props()
+    assert rules["accept"] == props.get("accept", {})
+    assert (rules["maxFiles"], rules["maxSize"], rules["minSize"], rules["multiple"]) == (
+        props["max_files"],
+        props["max_size"],
+        props["min_size"],
+        props["multiple"],
+    )
+    assert rules["maxTotal"] == page_policy.max_total_size
 
 
 def test_policy_is_immutable() -> None:

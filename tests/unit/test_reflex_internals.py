@@ -240,3 +240,41 @@ def test_sessions_use_the_engine_whose_inherited_pool_is_dropped() -> None:
     reflex_internals.drop_inherited_db_connections()
     with rx.session() as session:
         assert session.execute(sqlalchemy.text("SELECT 1")).scalar_one() == 1
+
+
+def test_the_selection_context_holds_files_by_id_and_its_setter() -> None:
+    """file_selection.jsx reads ``[filesById, setFilesById]`` from this context."""
+    templates = inspect.getsource(importlib.import_module("reflex_base.compiler.templates"))
+    assert "{ value: [filesById, setFilesById] }" in templates.replace("{{", "{").replace(
+        "}}", "}"
+    ), "UploadFilesProvider no longer provides [filesById, setFilesById]"
+    context = reflex_internals.upload_files_context()
+    assert str(context) == "UploadFilesContext"
+    data = context._get_all_var_data()
+    assert data is not None
+    imports = {lib: [v.tag for v in tags] for lib, tags in data.imports}
+    assert "UploadFilesContext" in imports.get("$/utils/context", []), imports
+    assert data.app_wraps, "the context's provider is no longer put around the app"
+
+
+def test_the_selection_objects_are_the_selected_files_source() -> None:
+    """rx.selected_files maps filesById[id]: selected_file_objects is the same array."""
+    names = str(rx.selected_files("probe"))
+    assert 'filesById["probe"]' in names, names
+    objects = reflex_internals.selected_file_objects("probe")
+    assert str(objects) == '(filesById["probe"] || [])'
+    assert objects._get_all_var_data() == rx.selected_files("probe")._get_all_var_data()
+
+
+def test_a_drops_files_are_the_placeholder_rx_upload_puts_in_on_drop() -> None:
+    """The dropped files' Var is the chain's argument, and what rx.upload sends as files."""
+    dropped = str(reflex_internals.dropped_files())
+    zone = rx.upload(
+        id="probe", on_drop=OneStepState.start_events(reflex_internals.dropped_files())
+    )
+    hooks = str(zone._get_all_hooks())
+    assert f"(({dropped}) =>" in hooks, hooks[:800]
+    assert f'["files"] : {dropped},' in hooks, hooks[:800]
+    events = reflex_internals.with_dropped_files(OneStepState.start_events())
+    files = {str(value) for event in events for name, value in event.args if str(name) == "files"}
+    assert files == {dropped}

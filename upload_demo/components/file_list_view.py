@@ -22,6 +22,7 @@ STATE_COLORS: dict[str, AccentColor] = {
     "queued": "gray",
     "waiting": "gray",
     "sending": "blue",
+    "sent": "blue",
     "processing": "blue",
     "stored": "green",
     "repeat": "amber",
@@ -37,7 +38,7 @@ _ICONS = {
     "archive": "file-archive",
 }
 
-_IN_FLIGHT = ["waiting", "sending", "processing"]
+_IN_FLIGHT = ["waiting", "sending", "sent", "processing"]
 
 #: The selection's preview URLs, in its order.
 Previews = rx.vars.ArrayVar[list[str]]
@@ -83,17 +84,26 @@ def _preview(row: rx.vars.ObjectVar[FileRow], previews: Previews) -> rx.Componen
 
 
 def _name(row: rx.vars.ObjectVar[FileRow]) -> rx.Component:
-    return rx.hstack(
-        rx.text(
-            rx.cond(row.folder != "", rx.text.span(row.folder, "/", color_scheme="gray"), ""),
-            rx.text.span(row.name, weight="medium"),
-            trim="both",
-            class_name="file-name",
-            overflow_wrap="anywhere",
+    return rx.text(
+        rx.cond(row.folder != "", rx.text.span(row.folder, "/", color_scheme="gray"), ""),
+        rx.text.span(row.name, weight="medium"),
+        class_name="file-name",
+        overflow_wrap="anywhere",
+    )
+
+
+def _details(row: rx.vars.ObjectVar[FileRow]) -> rx.Component:
+    """The size, then what became of the file (or why it was refused)."""
+    return rx.text(
+        row.size_text,
+        rx.cond((row.size_text != "") & (row.message != ""), " · ", ""),
+        rx.text.span(
+            row.message,
+            color=rx.cond(row.state == "refused", "var(--red-11)", "inherit"),
+            class_name="file-message",
         ),
-        rx.text(row.size_text, size="1", color_scheme="gray", white_space="nowrap"),
-        align="baseline",
-        spacing="2",
+        size="2",
+        color_scheme="gray",
     )
 
 
@@ -170,15 +180,7 @@ def _row(
                         aria_label=f"Sending {row.name}",
                     ),
                 ),
-                rx.cond(
-                    row.message != "",
-                    rx.text(
-                        row.message,
-                        size="2",
-                        color_scheme=rx.cond(row.state == "refused", "red", "gray"),
-                        class_name="file-message",
-                    ),
-                ),
+                _details(row),
                 spacing="1",
                 flex="1",
                 min_width="0",
@@ -189,7 +191,7 @@ def _row(
             spacing="3",
             width="100%",
         ),
-        class_name=f"file-row file-{row.state}",
+        class_name=f"upload-file file-{row.state}",
         data_state=row.state,
         list_style="none",
         padding="0.5em 0",
@@ -205,7 +207,7 @@ def upload_list(state: type[DropzonePageState], rows_var: rx.Var[list[FileRow]])
         rows.length() > 0,
         rx.el.ul(
             rx.foreach(rows, lambda row: _row(state, row, previews)),
-            class_name="file-list",
+            class_name="upload-files",
             aria_label="Files",
             width="100%",
             margin="0",
