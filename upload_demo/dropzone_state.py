@@ -132,8 +132,13 @@ class DropzonePageState(rx.State, mixin=True):
 
     @rx.event
     def clear_rejections(self) -> None:
-        """Forget the browser's rejections (the Clear button)."""
+        """Forget the browser's rejections and the last upload's rows (the Clear button)."""
         self.rejections = []
+        if not self.is_uploading:
+            self._forget_last_upload()
+
+    def _forget_last_upload(self) -> None:
+        """Take the last upload's files off the list (a page whose list holds them)."""
 
     @rx.event
     def selection_changed(self, files: list[dict[str, Any]]) -> None:

@@ -144,6 +144,13 @@ class UploadPageState(DropzonePageState, mixin=True):
         Called for every upload that stored anything, cancelled or stale ones too.
         """
 
+    def _forget_last_upload(self) -> None:
+        self.status = "idle"
+        self.batch = []
+        self.batch_refused = []
+        self.outcomes = []
+        self.loaded = self.total = 0
+
     def _refuse(self, reason: str) -> None:
         self.status = "failed"
         self.failure = reason

@@ -136,6 +136,10 @@ def test_one_selected_file_is_removed_before_upload(
     expect_status(page, "Done: 2 stored, 0 rejected")
     assert len(rows_named(names[0])) == len(rows_named(names[2])) == 1
     assert rows_named(names[1]) == []
+    # Clear empties the list of what is done too.
+    page.get_by_role("button", name="Clear").click()
+    expect(page.locator(".upload-file")).to_have_count(0)
+    expect(page.locator(".progress-text")).to_have_text("No upload yet.")
 
 
 def test_previews_are_made_in_the_browser_and_revoked(
