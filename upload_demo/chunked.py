@@ -34,7 +34,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
-from upload_demo import ingest, storage, stores
+from upload_demo import folders, ingest, storage, stores
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.ingest import Outcome
 from upload_demo.policy import Rejected, UploadPolicy
@@ -63,7 +63,7 @@ class Chunk(Protocol):
 
     @property
     def filename(self) -> str:
-        """The file's name, as the browser sent it."""
+        """The browser's name for the file, which Reflex makes a relative path (folders kept)."""
         ...
 
     @property
@@ -92,6 +92,7 @@ class _File:
     ) -> None:
         self.raw_name = raw_name
         self.name = ingest.display_name(raw_name)
+        self.folder = folders.folder_of(raw_name)
         self.index = index
         self.total_before = total_before
         self.policy = policy
@@ -176,7 +177,14 @@ class _File:
         assert self.sink is not None and self.file_type is not None
         received = self.sink.finish()
         return ingest.keep(
-            self.name, received, self.file_type, self.policy, self.store, self.stop, self.by
+            self.name,
+            received,
+            self.file_type,
+            self.policy,
+            self.store,
+            self.stop,
+            self.by,
+            folder=self.folder,
         )
 
     def _close(self, busy: concurrent.futures.Future[Any] | None) -> None:

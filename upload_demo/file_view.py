@@ -33,6 +33,8 @@ class FileView:
     #: Who uploaded it (an account name, "anonymous", "unknown") and through which link.
     uploaded_by: str = ""
     drop_link_label: str = ""
+    #: The folder it came from ("photos/sub"), shown before the name; "" for none.
+    folder: str = ""
 
 
 def stored_path(stored_name: str) -> str:
@@ -71,4 +73,5 @@ def from_record(record: StoredFile, drop_link_label: str = "") -> FileView:
         download_path=signing.sign(f"download/{record.id}"),
         uploaded_by=record.uploaded_by,
         drop_link_label=drop_link_label,
+        folder=record.folder,
     )

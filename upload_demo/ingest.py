@@ -27,7 +27,7 @@ import unicodedata
 
 import sqlalchemy.exc
 
-from upload_demo import filetypes, media, records, storage
+from upload_demo import filetypes, folders, media, records, storage
 from upload_demo.filetypes import HEAD_SIZE, FileType
 from upload_demo.leases import Lease
 from upload_demo.models import ANONYMOUS, StoredFile
@@ -44,6 +44,8 @@ MAX_NAME_LENGTH = 255
 class Incoming:
     """A received file, independent of the web framework that received it."""
 
+    #: As the client sent it, folders and all ("photos/sub/a.png"): the record keeps
+    #: the base name as the name and the folders as a label (folders.py).
     name: str
     stream: storage.Readable
     declared_size: int | None = None
@@ -155,9 +157,11 @@ def _record(
     store: Store,
     lease: Lease | None,
     by: Uploader,
+    folder: str,
 ) -> Outcome:
     record = StoredFile(
         original_name=name,
+        folder=folder,
         stored_name=received.staged.name,
         kind=file_type.kind,
         content_type=file_type.mime,
@@ -199,8 +203,12 @@ def keep(
     store: Store,
     stop: threading.Event | None = None,
     by: Uploader = NOBODY,
+    folder: str = "",
 ) -> Outcome:
     """Decode, publish and record a received file unless it repeats stored bytes.
+
+    ``name`` is the name to record (``display_name``) and ``folder`` the folder
+    label (``folders.folder_of``), both already made safe.
 
     Until the commit is over the published files are claimed, so the
     maintenance check can tell them from what a crash left without a record:
@@ -238,7 +246,9 @@ def keep(
         names = (received.staged.name, *([preview.name] if preview is not None else []))
         lease = stack.enter_context(store.claim(names))
         _publish(received.staged, preview, file_type, store, lease, stop)
-        outcome = _record(name, received, file_type, policy, info, preview_name, store, lease, by)
+        outcome = _record(
+            name, received, file_type, policy, info, preview_name, store, lease, by, folder
+        )
     if outcome.stored:
         outcome.message += note
     return outcome
@@ -247,7 +257,7 @@ def keep(
 def _store_one(
     item: Incoming, index: int, policy: UploadPolicy, store: Store, total: int, by: Uploader
 ) -> Outcome:
-    name = display_name(item.name)
+    name, folder = display_name(item.name), folders.folder_of(item.name)
     policy.check_position(index)
     policy.check_declared_size(item.declared_size, total)
     head = _read_head(item.stream)
@@ -257,7 +267,7 @@ def _store_one(
         with storage.receive(
             item.stream, store.staging_dir, file_type.extension, max_bytes=room, head=head
         ) as received:
-            return keep(name, received, file_type, policy, store, by=by)
+            return keep(name, received, file_type, policy, store, by=by, folder=folder)
     except storage.TooLarge as exc:
         # The declared size lied (or was absent): the count while copying decides.
         if exc.limit == policy.max_file_size:

@@ -14,9 +14,9 @@ cost grows with its depth; the pager never asks for one.
 Why kept totals: COUNT + SUM over every matching row grows with the table. The
 triggers behind ``models.FileTotal`` keep count and bytes per (kind, page), so any
 kind or page filter's totals are a sum over a few dozen rows. A search (a substring
-of the name) cannot be kept: its matches are counted up to ``SEARCH_COUNT_LIMIT``,
-past which the page says "more than" that many, with no byte total it would have to
-guess, and its page count is unknown.
+of the folder and name) cannot be kept: its matches are counted up to
+``SEARCH_COUNT_LIMIT``, past which the page says "more than" that many, with no byte
+total it would have to guess, and its page count is unknown.
 """
 
 from __future__ import annotations
@@ -124,8 +124,14 @@ def _conditions(where: LibraryFilter) -> list[Any]:
         conditions.append(StoredFile.uploaded_by == where.uploader)
     if where.search:
         pattern = like_pattern(fold_name(where.search))
-        conditions.append(sqlmodel.col(StoredFile.name_key).like(pattern, escape="\\"))
+        conditions.append(_path_key().like(pattern, escape="\\"))
     return conditions
+
+
+def _path_key() -> Any:
+    """What a search matches: the folded folder and name, "photos/sub/a.png" (or "a.png")."""
+    name, folder = sqlmodel.col(StoredFile.name_key), sqlmodel.col(StoredFile.folder_key)
+    return sqlalchemy.case((folder == "", name), else_=folder + "/" + name)
 
 
 def _sort(sort: str) -> Sort:

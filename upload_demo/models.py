@@ -54,6 +54,11 @@ def _fold_inserted_name(context: Any) -> str:
     return fold_name(context.get_current_parameters()["original_name"])
 
 
+def _fold_inserted_folder(context: Any) -> str:
+    """Core inserts that leave ``folder_key`` out (most leave ``folder`` out too)."""
+    return fold_name(context.get_current_parameters().get("folder") or "")
+
+
 #: The library's sort keys (columns of StoredFile) and its equality filters.
 SORT_COLUMNS = ("created_at", "size", "name_key")
 FILTER_PREFIXES: tuple[tuple[str, ...], ...] = (
@@ -91,6 +96,15 @@ class StoredFile(sqlmodel.SQLModel, table=True):
         sa_type=NAME_KEY_TYPE,
         sa_column_kwargs={"default": _fold_inserted_name},
     )
+    #: The folder it came from inside what was chosen or dropped ("photos/sub"; "" for a
+    #: lone file, and for rows from before folders): a label (folders.py), never a path.
+    folder: str = sqlmodel.Field(default="", sa_column_kwargs={"server_default": ""})
+    # folder folded as name_key is, so a search matches folders too; derived on every write.
+    folder_key: str = sqlmodel.Field(
+        default="",
+        sa_type=NAME_KEY_TYPE,
+        sa_column_kwargs={"default": _fold_inserted_folder, "server_default": ""},
+    )
     stored_name: str = sqlmodel.Field(unique=True)
     kind: str
     content_type: str
@@ -121,8 +135,9 @@ class StoredFile(sqlmodel.SQLModel, table=True):
 @sqlalchemy.event.listens_for(StoredFile, "before_insert")
 @sqlalchemy.event.listens_for(StoredFile, "before_update")
 def _fold_before_write(mapper: Any, connection: Any, target: StoredFile) -> None:
-    """ORM writes: the instance always carries a ``name_key`` (its default), so set it."""
+    """ORM writes: the instance always carries the keys (their defaults), so set them."""
     target.name_key = fold_name(target.original_name)
+    target.folder_key = fold_name(target.folder)
 
 
 class UploadLease(sqlmodel.SQLModel, table=True):
@@ -255,6 +270,8 @@ class ResumableUpload(sqlmodel.SQLModel, table=True):
     uploaded_by: str = sqlmodel.Field(index=True)
     source_page: str
     original_name: str
+    #: StoredFile.folder to be: from the client's ``relativePath`` metadata.
+    folder: str = sqlmodel.Field(default="", sa_column_kwargs={"server_default": ""})
     #: The files one selection sent together; the policy's count and total apply per batch.
     batch: str = sqlmodel.Field(default="", index=True)
     length: int = sqlmodel.Field(sa_type=sqlalchemy.BigInteger)

@@ -4,9 +4,10 @@ Read from Reflex 0.10.1 (``READ_FROM``). Public ``rx.*`` does not yet offer
 these: the type ``add_page`` takes for ``on_load``, the event name Reflex puts
 in the ``Reflex-Event-Handler`` header, a way to hand an event to a client's
 queue from outside a handler, a way to keep a worker's idea of which worker
-holds each tab's websocket current, the ref under which the browser keeps a running
-upload's request, a JavaScript expression that carries its imports, and the
-config and environment ``rx.get_upload_dir`` reads. Pages and components use
+holds each tab's websocket current, a way to keep the folders of a dropped
+file's name (Reflex drops them), the ref under which the browser keeps a
+running upload's request, a JavaScript expression that carries its imports,
+and the config and environment ``rx.get_upload_dir`` reads. Pages and components use
 ``rx.*`` only; the rest of the app imports these from here.
 ``tests/unit/test_reflex_internals.py`` checks each against the installed
 Reflex, so an upgrade that moves one fails there, by name, instead of
@@ -62,6 +63,7 @@ __all__ = [
     "handler_name",
     "initialize_gitignore",
     "js_expression",
+    "keep_dropped_folders",
     "migrate_database",
     "native_form_submit",
     "new_state",
@@ -115,6 +117,37 @@ def follow_socket_owners(app: rx.App) -> bool:
     # What Reflex itself calls when it links a socket to a token.
     manager._ensure_socket_record_task()
     return True
+
+
+#: Marks Reflex's upload name sanitiser once keep_dropped_folders has wrapped it.
+_KEEPS_FOLDERS = "_upload_demo_keeps_folders"
+
+
+def keep_dropped_folders() -> None:
+    """Let the upload routes keep the folders of a file dropped inside a folder.
+
+    Reflex makes each multipart file name a relative path
+    (``_sanitize_upload_filename``: no ``..``, no empty parts) for
+    ``rx.UploadFile.path`` and ``rx.UploadChunk.filename``, but reduces one that
+    starts with a slash to its base name; and react-dropzone names a dropped
+    folder's files by their entry's full path, ``/photos/sub/a.png``. Their
+    folders would be lost on both routes (``webkitdirectory`` picks,
+    ``photos/sub/a.png``, keep theirs). With the leading slashes gone first,
+    such a name gets what Reflex gives the picked one: still relative, still
+    without ``..``. Drive letters stay reduced to the base name. Wrapping twice
+    changes nothing.
+    """
+    from reflex_components_core.core import _upload
+
+    sanitize = _upload._sanitize_upload_filename
+    if getattr(sanitize, _KEEPS_FOLDERS, False):
+        return
+
+    def keeping_folders(filename: str) -> str:
+        return sanitize(filename.lstrip("/\\"))
+
+    setattr(keeping_folders, _KEEPS_FOLDERS, True)
+    _upload._sanitize_upload_filename = keeping_folders
 
 
 def upload_controller_ref(upload_id: str) -> str:

@@ -26,7 +26,7 @@ import reflex as rx
 import sqlalchemy
 import sqlmodel
 
-from upload_demo import ingest, storage
+from upload_demo import folders, ingest, storage
 from upload_demo.models import ResumableUpload
 from upload_demo.policy import UploadPolicy
 
@@ -87,6 +87,7 @@ class Upload:
     uploaded_by: str
     source_page: str
     original_name: str
+    folder: str
     batch: str
     length: int
     received: int
@@ -114,9 +115,18 @@ def _snapshot(row: ResumableUpload) -> Upload:
 
 
 def create(
-    staging_dir: Path, policy: UploadPolicy, by: str, name: str, length: int, batch: str
+    staging_dir: Path,
+    policy: UploadPolicy,
+    by: str,
+    name: str,
+    length: int,
+    batch: str,
+    relative_path: str = "",
 ) -> Upload:
     """A new upload of ``length`` bytes, within the policy's limits for its batch (Rejected).
+
+    ``relative_path`` is the client's path of the file ("photos/sub/a.png"), of
+    which its row keeps the folder.
 
     Its partial file exists before its row: a crash in between leaves a file
     without a row, which the maintenance check removes, never a row without a file.
@@ -143,6 +153,7 @@ def create(
             uploaded_by=by,
             source_page=policy.page,
             original_name=ingest.display_name(name),
+            folder=folders.folder_of(relative_path),
             batch=batch,
             length=length,
             expires_at=expires_from_now(),

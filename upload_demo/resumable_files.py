@@ -153,7 +153,9 @@ def store_complete(
         os.fsync(fd)
         received = storage.Received(staged=staged, size=upload.length, sha256=digest.hexdigest())
         by = Uploader(upload.uploaded_by)
-        outcome = ingest.keep(upload.original_name, received, file_type, policy, store, by=by)
+        outcome = ingest.keep(
+            upload.original_name, received, file_type, policy, store, by=by, folder=upload.folder
+        )
     except Rejected as exc:
         outcome = Outcome(name=upload.original_name, stored=False, message=str(exc))
     except Exception:

@@ -5,7 +5,8 @@ ASGI so a PATCH body streams through unbuffered. The protocol's words are in
 tus.py, the uploads' rows in resumable.py, a PATCH in tus_patch.py; here a
 request finds its upload and its answer. Creation checks the declared length
 and the selection's count and total against the page's UploadPolicy (413 with
-the reason); termination drops the row and the partial data at once.
+the reason) and keeps the file's folder from its ``relativePath`` metadata;
+termination drops the row and the partial data at once.
 
 Only the account (or, in the open app, anyone on loopback) that created an
 upload can see or touch it: to anyone else it does not exist (404).
@@ -96,9 +97,19 @@ class TusApp:
         metadata = tus.parse_metadata(headers.get("upload-metadata"))
         name = metadata.get("filename") or metadata.get("name") or ""
         batch = metadata.get("batch", "")[:64]
+        # The file's path as the browser has it; a client without it may name the folders
+        # in the name, as on the multipart routes.
+        relative_path = metadata.get("relativePath") or name
         try:
             upload = await asyncio.to_thread(
-                resumable.create, self.store().staging_dir, self.policy, who, name, length, batch
+                resumable.create,
+                self.store().staging_dir,
+                self.policy,
+                who,
+                name,
+                length,
+                batch,
+                relative_path,
             )
         except Rejected as exc:
             raise TusError(413 if length else 400, str(exc)) from None

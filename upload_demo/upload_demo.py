@@ -45,6 +45,7 @@ from upload_demo.reflex_internals import (
     enqueue_event,
     follow_socket_owners,
     handler_name,
+    keep_dropped_folders,
     upload_endpoint,
 )
 from upload_demo.routes import Route
@@ -142,6 +143,9 @@ async def follow_other_workers_sockets() -> AsyncIterator[None]:
     follow_socket_owners(app)
     yield
 
+
+# A file dropped inside a folder keeps its folders, as a picked one does (folders.py).
+keep_dropped_folders()
 
 # Later entries wrap earlier ones: downloads.api adds GET /download/{id} and /files/{name},
 # auth_routes.api the sign-in and sign-out forms' targets; the upload guard (413) sees

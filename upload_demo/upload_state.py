@@ -269,7 +269,7 @@ class UploadPageState(DropzonePageState, mixin=True):
             self._refuse(upload_as)
             return None
         by, policy = upload_as
-        incoming = [Incoming(f.filename or "", f.file, f.size) for f in files]
+        incoming = [Incoming(str(f.path or ""), f.file, f.size) for f in files]
         outcomes = await ingest_in_pool(incoming, policy, stores.configured(), by)
         self._remember(outcomes)
         self._finish(outcomes, sum(f.size or 0 for f in files))

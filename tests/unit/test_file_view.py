@@ -12,13 +12,14 @@ from upload_demo.models import StoredFile
 
 
 class Media(TypedDict, total=False):
-    """The media columns a test may set."""
+    """The optional columns a test may set (media, folder)."""
 
     width: int
     height: int
     duration: float
     codec: str
     preview_name: str
+    folder: str
 
 
 def _record(**media: Unpack[Media]) -> StoredFile:
@@ -63,3 +64,9 @@ def test_display_strings() -> None:
     assert view.sha_short == "abababababab"
     assert view.preview_name.endswith(".poster.jpg")
     assert from_record(_record()).preview_name == ""
+
+
+def test_the_folder_comes_along_for_the_page_to_show_before_the_name() -> None:
+    view = from_record(_record(folder="Urlaub/Straße"))
+    assert (view.folder, view.name) == ("Urlaub/Straße", "clip.mp4")
+    assert from_record(_record()).folder == ""

@@ -577,6 +577,44 @@ def test_race_between_lookup_and_commit_is_a_duplicate(
     assert rows_named(f"loser-{t}.png") == []
 
 
+# --- folders --------------------------------------------------------------
+
+
+def test_the_folder_is_recorded_beside_the_name(tmp_path: Path) -> None:
+    t = tag()
+    sent = [
+        item(f"/photos/sub/drop-{t}.png", png_of_size(300, 1)),
+        item(f"photos\\Ärger/pick-{t}.png", png_of_size(300, 2)),
+        item(f"../../etc/up-{t}.png", png_of_size(300, 3)),
+        item(f"./lone-{t}.png", png_of_size(300, 4)),
+    ]
+    outcomes = ingest_batch(sent, SMALL, LocalStore(tmp_path))
+    assert all(o.stored for o in outcomes), outcomes
+    assert [o.name for o in outcomes] == [
+        f"drop-{t}.png",
+        f"pick-{t}.png",
+        f"up-{t}.png",
+        f"lone-{t}.png",
+    ]
+    rows = [row_for(o.stored_name) for o in outcomes]
+    assert [(r.folder, r.folder_key) for r in rows if r is not None] == [
+        ("photos/sub", "photos/sub"),
+        ("photos/Ärger", "photos/arger"),
+        ("etc", "etc"),
+        ("", ""),
+    ]
+
+
+def test_the_same_bytes_from_another_folder_are_a_repeat(tmp_path: Path) -> None:
+    t = tag()
+    data = png_of_size(400, 5)
+    (first,) = ingest_batch([item(f"one/same-{t}.png", data)], SMALL, LocalStore(tmp_path))
+    (again,) = ingest_batch([item(f"two/same-{t}.png", data)], SMALL, LocalStore(tmp_path))
+    assert first.stored and not again.stored and again.repeat
+    assert again.duplicate_of == first.stored_name
+    assert [r.folder for r in rows_named(f"same-{t}.png")] == ["one"]
+
+
 # --- display_name ---------------------------------------------------------
 
 

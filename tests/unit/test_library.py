@@ -94,6 +94,29 @@ def test_search_is_a_case_insensitive_substring_with_literal_wildcards(tmp_path:
     assert found("nothing like it") == []
 
 
+def test_search_matches_the_folder_and_the_name(tmp_path: Path) -> None:
+    policy = new_policy()
+    sent = ["/Urlaub/Straße/beach.png", "urlaub/other/dune.png", "strasse.png"]
+    ingest(policy, tmp_path, [(name, png()) for name in sent])
+
+    def found(text: str) -> list[str]:
+        return sorted(names(everything(policy, search=text)))
+
+    folders = {row.original_name: (row.folder, row.folder_key) for row in everything(policy).rows}
+    assert folders == {
+        "beach.png": ("Urlaub/Straße", "urlaub/strasse"),
+        "dune.png": ("urlaub/other", "urlaub/other"),
+        "strasse.png": ("", ""),
+    }
+    assert found("STRASSE") == ["beach.png", "strasse.png"]
+    assert found("urlaub") == ["beach.png", "dune.png"]
+    # Across the folder's end into the name, as the page shows them.
+    assert found("other/dune") == ["dune.png"]
+    assert found("urlaub/straße/beach.png") == ["beach.png"]
+    # A file from no folder is "strasse.png", not "/strasse.png".
+    assert found("/strasse.png") == []
+
+
 def test_search_and_sort_ignore_case_and_accents_of_every_letter(tmp_path: Path) -> None:
     policy = new_policy()
     files = ["Zebra.png", "äpfel.png", "ÄRGER.png", "Straße.png", "ÉTÉ.png"]

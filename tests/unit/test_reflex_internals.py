@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import importlib.metadata
 import inspect
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -278,3 +279,28 @@ def test_a_drops_files_are_the_placeholder_rx_upload_puts_in_on_drop() -> None:
     events = reflex_internals.with_dropped_files(OneStepState.start_events())
     files = {str(value) for event in events for name, value in event.args if str(name) == "files"}
     assert files == {dropped}
+
+
+def test_dropped_folders_are_kept_on_both_upload_routes() -> None:
+    """``keep_dropped_folders`` wraps the sanitiser both routes call, by its module name."""
+    upload = importlib.import_module("reflex_components_core.core._upload")
+    reflex_internals.keep_dropped_folders()
+    wrapped = upload._sanitize_upload_filename
+    reflex_internals.keep_dropped_folders()
+    assert upload._sanitize_upload_filename is wrapped, "wrapped twice"
+    parser = upload._UploadChunkMultipartParser.on_headers_finished
+    assert "filename = _sanitize_upload_filename(" in inspect.getsource(parser), (
+        "the streaming route no longer names its files through _sanitize_upload_filename"
+    )
+    from starlette.datastructures import UploadFile
+
+    def buffered(name: str) -> Any:
+        return upload._upload_file_from_starlette(UploadFile(io.BytesIO(), filename=name))
+
+    dropped = buffered("/photos/sub/a.png")
+    assert (dropped.path, dropped.filename) == (Path("photos/sub/a.png"), "a.png")
+    # Reflex's own rules still apply after the slashes: no "..", drives reduced to the name.
+    assert buffered("/../../etc/passwd").path == Path("etc/passwd")
+    assert buffered("\\\\server\\share\\a.png").path == Path("server/share/a.png")
+    assert buffered("C:\\Users\\x\\a.png").path == Path("a.png")
+    assert buffered("/..").path == Path("upload")

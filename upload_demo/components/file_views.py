@@ -9,6 +9,7 @@ import reflex as rx
 
 from upload_demo import stores
 from upload_demo.components.backend_links import backend_url
+from upload_demo.components.file_name import name_parts
 from upload_demo.components.layout import DOWNLOAD_FRAME
 from upload_demo.file_view import FileView
 
@@ -171,7 +172,7 @@ def file_dialog(item: rx.vars.ObjectVar[FileView], trigger: rx.Component) -> rx.
     return rx.dialog.root(
         rx.dialog.trigger(trigger),
         rx.dialog.content(
-            rx.dialog.title(item.name, trim="both", style={"overflow_wrap": "anywhere"}),
+            rx.dialog.title(*name_parts(item), trim="both", style={"overflow_wrap": "anywhere"}),
             rx.dialog.description(
                 item.content_type,
                 " · ",
@@ -220,7 +221,7 @@ def _gallery_tile(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
         rx.card(
             rx.vstack(
                 image,
-                rx.text(item.name, size="2", weight="medium", trim="both", truncate=True),
+                rx.text(*name_parts(item), size="2", weight="medium", trim="both", truncate=True),
                 details(item),
                 spacing="1",
             ),
@@ -251,7 +252,7 @@ def _list_row(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
         rx.hstack(
             preview_image(item, "56px"),
             rx.vstack(
-                rx.link(item.name, href=file_url(item), is_external=True, weight="medium"),
+                rx.link(*name_parts(item), href=file_url(item), is_external=True, weight="medium"),
                 details(item),
                 spacing="1",
             ),
@@ -290,7 +291,7 @@ def video_player(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
             },
             id="player",
         ),
-        rx.text(item.name, weight="medium"),
+        rx.text(*name_parts(item), weight="medium"),
         details(item),
         width="100%",
         spacing="1",

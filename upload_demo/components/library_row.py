@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from upload_demo.components.file_name import full_name, name_parts
 from upload_demo.components.file_views import (
     DOWNLOAD_LINK_ATTRS,
     details,
@@ -37,8 +38,8 @@ def _thumbnail(item: Item) -> rx.Component:
                     border_radius="var(--radius-2)",
                 ),
             ),
-            aria_label="Open " + item.name.to(str),
-            title="Open " + item.name.to(str),
+            aria_label="Open " + full_name(item),
+            title="Open " + full_name(item),
             position="relative",
             width="72px",
             height="72px",
@@ -80,7 +81,7 @@ def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
                 rx.icon("trash-2", size=16),
                 color_scheme="red",
                 variant="soft",
-                aria_label="Delete " + item.name.to(str),
+                aria_label="Delete " + full_name(item),
                 title="Delete",
             ),
         ),
@@ -88,7 +89,7 @@ def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
             rx.alert_dialog.title("Delete this file?"),
             rx.alert_dialog.description(
                 "“",
-                item.name,
+                full_name(item),
                 "” (",
                 item.size_text,
                 "), its preview and its record will be removed for good.",
@@ -119,7 +120,7 @@ def library_row(item: Item, on_delete: DeleteHandler, may_delete: rx.Var[bool]) 
             _thumbnail(item),
             rx.vstack(
                 rx.text(
-                    item.name,
+                    *name_parts(item),
                     weight="medium",
                     size="3",
                     style={"overflow_wrap": "anywhere"},
@@ -143,7 +144,7 @@ def library_row(item: Item, on_delete: DeleteHandler, may_delete: rx.Var[bool]) 
                     rx.el.a(
                         rx.icon("download", size=16),
                         href=download_url(item),
-                        aria_label="Download " + item.name.to(str),
+                        aria_label="Download " + full_name(item),
                         title="Download under the original name",
                         custom_attrs=DOWNLOAD_LINK_ATTRS,
                     ),

@@ -187,7 +187,12 @@ export function ResumableUploads(props) {
         headers,
         chunkSize,
         retryDelays,
-        metadata: { filename: file.name, filetype: file.type || "", batch },
+        metadata: {
+          filename: file.name,
+          relativePath: file.path || "",
+          filetype: file.type || "",
+          batch,
+        },
         storeFingerprintForResuming: true,
         removeFingerprintOnSuccess: true,
         onProgress(sent) {

@@ -48,7 +48,7 @@ def _controls() -> rx.Component:
             rx.debounce_input(
                 rx.input(
                     rx.input.slot(rx.icon("search", size=16)),
-                    placeholder="part of a file name",
+                    placeholder="part of a file or folder name",
                     value=LibraryState.search,
                     on_change=LibraryState.search_for,
                     aria_label="Search by name",
