@@ -225,7 +225,7 @@ def _rejection_row(rejection: rx.vars.ObjectVar[Rejection]) -> rx.Component:
     return rx.hstack(
         rx.icon("ban", color="var(--red-9)", size=18),
         rx.text(rejection.name, weight="medium"),
-        rx.text(rejection.reason, color_scheme="red", size="2"),
+        rx.text(rejection.reason, color_scheme="red", size="2", high_contrast=True),
         align="center",
         spacing="2",
         class_name="rejection",
@@ -245,6 +245,7 @@ def outcome_list(state: State) -> rx.Component:
                     spacing="1",
                 ),
                 color_scheme="red",
+                high_contrast=True,
                 width="100%",
                 class_name="rejections",
             ),
