@@ -97,7 +97,13 @@ def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=on_delete(item.id)),
+                    # High contrast: white on red 9 is 3.9:1, under the 4.5:1 of its text.
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=on_delete(item.id),
+                    ),
                 ),
                 justify="end",
                 spacing="3",

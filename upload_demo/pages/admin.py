@@ -243,8 +243,12 @@ def _revoke_button(link: rx.vars.ObjectVar[LinkView]) -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
+                    # High contrast: white on red 9 is 3.9:1, under the 4.5:1 of its text.
                     rx.button(
-                        "Revoke", color_scheme="red", on_click=AdminState.revoke_link(link.id)
+                        "Revoke",
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=AdminState.revoke_link(link.id),
                     )
                 ),
                 justify="end",
