@@ -113,7 +113,8 @@ def blocking_violations(
     page: Page, allowances: tuple[Allowance, ...] = DEFAULT_ALLOWANCES
 ) -> tuple[str, list[dict[str, Any]]]:
     """axe-core's version and its serious or critical violations on the page as it is now."""
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": a page may keep a request going (it timed out once on /sign-in).
+    page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready")
     page.wait_for_function(_SETTLED, timeout=10_000, polling=100)
     if not page.evaluate("typeof window.axe === 'object'"):

@@ -71,7 +71,6 @@ def test_keyboard_focus_is_visible(
     open_in_scheme(page, f"{frontend_url}{route}", scheme)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.locator(selector).first).to_be_visible()
-    page.wait_for_load_state("networkidle")
     _tab_to(page, selector)
     ring = page.evaluate(_RING, [selector, pseudo])
     assert ring is not None, f"{what} lost the focus"
