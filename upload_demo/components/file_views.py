@@ -290,6 +290,7 @@ def video_player(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
             preload="metadata",
             poster=poster_url(item),
             width="100%",
+            # Black in both themes: the letterbox around the picture, as in every player.
             style={
                 "max_height": "520px",
                 "background": "black",

@@ -29,11 +29,13 @@ def _thumbnail(item: Item) -> rx.Component:
             preview_image(item, "72px"),
             rx.cond(
                 (item.kind == "video") & (item.preview_name != ""),
+                # Radix's fixed white and black overlays, not theme colours: the mark sits
+                # on the poster, which is the same picture in light and dark.
                 rx.center(
-                    rx.icon("play", size=18, color="white"),
+                    rx.icon("play", size=18, color="var(--white-a12)"),
                     position="absolute",
                     inset="0",
-                    background="rgba(0,0,0,0.25)",
+                    background="var(--black-a5)",
                     border_radius="var(--radius-2)",
                 ),
             ),
