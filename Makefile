@@ -70,7 +70,7 @@ endif
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # ---------------------------------------------------------------------------
-.PHONY: help setup setup-dev libmagic js-runtime browser run test lint format bench check-files lock clean distclean \
+.PHONY: help setup setup-dev libmagic js-runtime browser axe run test lint format bench check-files lock clean distclean \
   services services-stop services-status test-scale
 
 help:
@@ -88,6 +88,7 @@ help:
 	@echo "                workers, plus tests/scale (cross-worker tests); needs make services first"
 	@echo "                (PYTEST_ARGS as for make test)"
 	@echo "make setup      venv + runtime deps + JS runtime (setup-dev: + test/lint deps)"
+	@echo "make axe        axe-core (pinned) from the npm registry into .tools/, for the a11y tests"
 	@echo "make lock       re-pin every dependency from requirements*.txt into requirements*.lock"
 	@echo "make clean      remove build and test artefacts (distclean: also .venv and .tools)"
 	@echo "JS runtime: $(JS_RUNTIME)"
@@ -178,6 +179,28 @@ browser: $(DEV_STAMP)
 	  echo "error: no Chromium; set PLAYWRIGHT_CHROMIUM_PATH or install chromium" >&2; exit 1; \
 	fi
 
+# --- axe-core for the accessibility tests --------------------------------------
+# The E2E suite injects axe-core into every page (tests/a11y.py). Pinned to one exact
+# version from the npm registry, in an npm prefix of its own under .tools/ (bun's is
+# left alone); reinstalled only when the installed version is not the pinned one.
+AXE_VERSION := 4.14.1
+AXE_PREFIX := $(TOOLS)/axe-core
+export UPLOAD_DEMO_AXE_JS := $(AXE_PREFIX)/node_modules/axe-core/axe.min.js
+AXE_INSTALLED = $(PYTHON) -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' \
+  '$(AXE_PREFIX)/node_modules/axe-core/package.json' 2>/dev/null
+
+axe:
+	@if [ "$$($(AXE_INSTALLED))" != "$(AXE_VERSION)" ] || [ ! -f '$(UPLOAD_DEMO_AXE_JS)' ]; then \
+	  command -v npm >/dev/null \
+	    || { echo "error: npm is needed to install axe-core $(AXE_VERSION) for the tests" >&2; exit 1; }; \
+	  echo "Installing axe-core $(AXE_VERSION) from the npm registry into .tools/axe-core/"; \
+	  mkdir -p '$(AXE_PREFIX)'; \
+	  npm install --prefix '$(AXE_PREFIX)' --cache '$(TOOLS)/npm-cache' --save-exact \
+	    --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION); \
+	  test "$$($(AXE_INSTALLED))" = "$(AXE_VERSION)"; \
+	fi
+	@echo "axe-core: $(AXE_VERSION) ($(UPLOAD_DEMO_AXE_JS))"
+
 # --- Commands ----------------------------------------------------------------
 run: setup
 	$(REFLEX) db migrate
@@ -185,7 +208,7 @@ run: setup
 
 # pytest exits 5 when it collects no tests: that fails the target (and CI) like any
 # other non-zero status.
-test: setup-dev browser lint
+test: setup-dev browser axe lint
 	@chromium="$${PLAYWRIGHT_CHROMIUM_PATH:-}"; \
 	if [ -z "$$chromium" ] && [ -x /usr/bin/chromium ]; then chromium=/usr/bin/chromium; fi; \
 	if [ -n "$$chromium" ]; then export PLAYWRIGHT_CHROMIUM_PATH="$$chromium"; fi; \
@@ -244,7 +267,7 @@ services-status: $(DEV_STAMP)
 # (UPLOAD_DEMO_TEST_WORKERS, tests/workers.py): the whole suite, in make test's order (the
 # unit tests record files in dirs of their own, so they run after the pages are checked);
 # tests/scale runs only here.
-test-scale: setup-dev browser
+test-scale: setup-dev browser axe
 	@[ -f '$(SERVICES_ENV)' ] \
 	  || { echo "error: $(SERVICES_ENV) is missing: run 'make services' first" >&2; exit 1; }
 	@$(PY) -m tests.services status >/dev/null \

@@ -20,6 +20,13 @@ config = rx.Config(
         "http://127.0.0.1:3000",
     ],
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    # Light or dark as the system says (prefers-color-scheme), live: the theme inherits the
+    # color mode Reflex sets on <html>, before the first paint from a script in <head>.
+    default_color_mode="system",
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="inherit", accent_color="indigo", radius="medium")
+        )
+    ],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -152,6 +152,8 @@ keep_dropped_folders()
 # every upload request before Reflex; tus_app answers /tus/ (resumable uploads, checking
 # who uploads itself); the access guard (403) sees every request first.
 app = rx.App(
+    # Visible keyboard focus and the home cards' links (Radix variables, so both themes).
+    stylesheets=["/theme.css"],
     api_transformer=[
         downloads.api,
         auth_routes.api,

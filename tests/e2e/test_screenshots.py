@@ -1,27 +1,75 @@
-"""Every page as a person sees it, after the other E2E tests have filled it.
+"""Every page as a person sees it, in the light theme, and the main ones in the dark too.
 
 Each page must render without console errors, every picture on it must load
 (lazy thumbnails too: they are made eager first), and an upload page must
-state its policy's limits. The PNGs go to
-the pytest temp dir, or to assets/screenshots/ (used by the README) with
-UPDATE_SCREENSHOTS=1.
+state its policy's limits. The pages show what the other E2E tests stored, and a
+few files this module stores first (so a run of this file alone shows a gallery,
+a player and a library too). The PNGs go to the pytest temp dir, or to
+assets/screenshots/ (used by the README) with UPDATE_SCREENSHOTS=1: ``<page>.png``
+in light, ``<page>-dark.png`` in dark.
 """
 
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from tests import samples
+from tests.a11y import Scheme, expect_scheme, luminance, page_background
+from tests.backend.uploads import upload
 from tests.conftest import ROOT
 from tests.e2e.actions import open_page
+from upload_demo.pages.images import ImagesState
+from upload_demo.pages.restricted import RestrictedState
+from upload_demo.pages.video import VideoState
 from upload_demo.policy import BY_PAGE
 from upload_demo.routes import ROUTES
 
 #: Every page with a path of its own (a drop link's page has a token in it: tests/access).
 PAGES = [route.path for route in ROUTES if "[" not in route.path]
+#: The pages also shot in the dark theme (the system's setting, which the app follows).
+DARK_PAGES = ["/", "/images", "/library"]
+SHOTS = [(route, "light") for route in PAGES] + [(route, "dark") for route in DARK_PAGES]
+
+
+@pytest.fixture(scope="module")
+def demo_files(backend_url: str) -> None:
+    """A few files a person might drop (photos, a clip, documents), through the handlers."""
+    seed = random.randrange(1 << 30)
+    batches: list[tuple[type, list[tuple[str, bytes]]]] = [
+        (
+            ImagesState,
+            [
+                ("harbour.jpg", samples.photo_jpeg((900, 600), seed=seed)),
+                ("meadow.webp", samples.photo_webp((600, 400), seed=seed + 1)),
+                ("dunes.jpg", samples.photo_jpeg((800, 600), seed=seed + 2)),
+                ("logo.png", samples.image_bytes("PNG", (256, 256), seed=seed % 65536)),
+            ],
+        ),
+        (
+            VideoState,
+            [
+                (
+                    "holiday-clip.webm",
+                    samples.video_bytes("webm", frames=24, seed=3, size=(640, 360)),
+                )
+            ],
+        ),
+        (
+            RestrictedState,
+            [
+                ("quarterly-report.pdf", samples.pdf_bytes(f"report {seed}")),
+                ("landing-page.html", samples.html_bytes(f"page {seed}")),
+            ],
+        ),
+    ]
+    for state, files in batches:
+        _, outcomes = upload(backend_url, state, files)
+        assert all(o["stored"] for o in outcomes), outcomes
 
 
 def _load_every_image(page: Page) -> None:
@@ -42,9 +90,14 @@ def _load_every_image(page: Page) -> None:
     assert broken == [], f"images that did not load: {broken}"
 
 
-@pytest.mark.parametrize("route", PAGES)
+@pytest.mark.parametrize(("route", "scheme"), SHOTS)
 def test_page_renders_cleanly(
-    page: Page, frontend_url: str, route: str, tmp_path_factory: pytest.TempPathFactory
+    page: Page,
+    frontend_url: str,
+    demo_files: None,
+    route: str,
+    scheme: Scheme,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     errors: list[str] = []
 
@@ -53,6 +106,7 @@ def test_page_renders_cleanly(
             errors.append(message.text)
 
     page.on("console", keep_errors)
+    page.emulate_media(color_scheme=scheme)
     if route == "/":
         page.goto(f"{frontend_url}/")
         expect(page.locator(".totals")).to_contain_text("stored")
@@ -68,12 +122,15 @@ def test_page_renders_cleanly(
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.wait_for_load_state("networkidle")
     _load_every_image(page)
+    expect_scheme(page, scheme)
+    dark = luminance(page_background(page)) < 0.05
+    assert dark == (scheme == "dark"), f"{route} in {scheme}: page is {page_background(page)}"
     target = (
         ROOT / "assets" / "screenshots"
         if os.environ.get("UPDATE_SCREENSHOTS")
         else tmp_path_factory.mktemp("screenshots")
     )
     target.mkdir(parents=True, exist_ok=True)
-    name = route.strip("/") or "home"
+    name = (route.strip("/") or "home") + ("-dark" if scheme == "dark" else "")
     page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
     assert errors == []

@@ -216,17 +216,26 @@ def _gallery_tile(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
         loading="lazy",
         border_radius="var(--radius-3)",
     )
+    # The dialog's trigger is a real button drawn as a card: a card's <div> took the
+    # trigger's aria-expanded, which only a button may have, and Tab never reached it.
     return file_dialog(
         item,
         rx.card(
-            rx.vstack(
-                image,
-                rx.text(*name_parts(item), size="2", weight="medium", trim="both", truncate=True),
-                details(item),
-                spacing="1",
+            rx.el.button(
+                rx.vstack(
+                    image,
+                    rx.text(
+                        *name_parts(item), size="2", weight="medium", trim="both", truncate=True
+                    ),
+                    details(item),
+                    spacing="1",
+                    width="100%",
+                ),
+                type="button",
             ),
-            as_child=False,
+            as_child=True,
             cursor="pointer",
+            text_align="start",
             class_name="gallery-item",
         ),
     )
@@ -284,6 +293,7 @@ def video_player(item: rx.vars.ObjectVar[FileView]) -> rx.Component:
             preload="metadata",
             poster=poster_url(item),
             width="100%",
+            # Black in both themes: the letterbox around the picture, as in every player.
             style={
                 "max_height": "520px",
                 "background": "black",

@@ -38,7 +38,8 @@ def viewer_box() -> rx.Component:
         ),
         rx.cond(
             AccessState.open_access,
-            rx.badge("Open: no accounts", color_scheme="amber", variant="soft"),
+            # High contrast: amber-11 on amber-3 is under 4.5:1 at this size in the light theme.
+            rx.badge("Open: no accounts", color_scheme="amber", variant="soft", high_contrast=True),
             rx.link("Sign in", href="/sign-in", weight="medium", size="3"),
         ),
     )
@@ -155,11 +156,15 @@ def minimal_layout(*children: rx.Component, source: str) -> rx.Component:
 
 
 def open_access_callout(before: str, after: str = "", class_name: str = "") -> rx.Component:
-    """The amber note of the open app (no accounts yet), with the command that closes it."""
+    """The amber note of the open app (no accounts yet), with the command that closes it.
+
+    High contrast: amber text on amber is under 4.5:1 in the light theme otherwise.
+    """
     return rx.callout.root(
         rx.callout.icon(rx.icon("lock-open")),
-        rx.callout.text(before, rx.code(access.FIRST_ADMIN_COMMAND), after),
+        rx.callout.text(before, rx.code(access.FIRST_ADMIN_COMMAND, high_contrast=True), after),
         color_scheme="amber",
+        high_contrast=True,
         width="100%",
         class_name=class_name,
     )

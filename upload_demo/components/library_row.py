@@ -30,11 +30,13 @@ def _thumbnail(item: Item) -> rx.Component:
             preview_image(item, "72px"),
             rx.cond(
                 (item.kind == "video") & (item.preview_name != ""),
+                # Radix's fixed white and black overlays, not theme colours: the mark sits
+                # on the poster, which is the same picture in light and dark.
                 rx.center(
-                    rx.icon("play", size=18, color="white"),
+                    rx.icon("play", size=18, color="var(--white-a12)"),
                     position="absolute",
                     inset="0",
-                    background="rgba(0,0,0,0.25)",
+                    background="var(--black-a5)",
                     border_radius="var(--radius-2)",
                 ),
             ),
@@ -98,7 +100,13 @@ def _delete_button(item: Item, on_delete: DeleteHandler) -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=on_delete(item.id)),
+                    # High contrast: white on red 9 is 3.9:1, under the 4.5:1 of its text.
+                    rx.button(
+                        "Delete",
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=on_delete(item.id),
+                    ),
                 ),
                 justify="end",
                 spacing="3",

@@ -33,9 +33,14 @@ def _message(text: Any, failed: Any, class_name: str) -> rx.Component:
     )
 
 
-def _field(label: str, control: rx.Component) -> rx.Component:
+def _field(label: str, control: rx.Component, control_id: str) -> rx.Component:
+    """A label above its control, for the element with ``control_id``.
+
+    The id is given, not read from ``control``: a select's id is on its trigger, not on
+    the component ``rx.select`` returns, and a group's is on one of its parts.
+    """
     return rx.vstack(
-        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=control.id),
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=control_id),
         control,
         spacing="1",
     )
@@ -47,10 +52,15 @@ def _field(label: str, control: rx.Component) -> rx.Component:
 def _new_account_form() -> rx.Component:
     return rx.form(
         rx.flex(
-            _field("Name", rx.input(id="new-name", name="name", required=True, max_length=40)),
+            _field(
+                "Name",
+                rx.input(id="new-name", name="name", required=True, max_length=40),
+                "new-name",
+            ),
             _field(
                 "Role",
                 rx.select([MEMBER, ADMIN], id="new-role", name="role", default_value=MEMBER),
+                "new-role",
             ),
             _field(
                 "Initial password",
@@ -62,6 +72,7 @@ def _new_account_form() -> rx.Component:
                     required=True,
                     min_length=MIN_PASSWORD_LENGTH,
                 ),
+                "new-password",
             ),
             rx.button(rx.icon("user-plus", size=16), "Add account", type="submit"),
             wrap="wrap",
@@ -188,6 +199,7 @@ def _new_link_form() -> rx.Component:
             _field(
                 "Label",
                 rx.input(id="link-label", name="label", required=True, max_length=80),
+                "link-label",
             ),
             _field(
                 "Expires in (optional)",
@@ -203,18 +215,23 @@ def _new_link_form() -> rx.Component:
                         ["hours", "days"],
                         name="expiry_unit",
                         default_value="days",
-                        aria_label="Expiry unit",
+                        # On the trigger: rx.select gives aria_label to the root, which
+                        # draws no element.
+                        custom_attrs={"aria-label": "Expiry unit"},
                     ),
                     spacing="2",
                 ),
+                "link-expires",
             ),
             _field(
                 "Max files (optional)",
                 rx.input(id="link-files", name="max_files", type="number", min=1, width="8em"),
+                "link-files",
             ),
             _field(
                 "Max MB (optional)",
                 rx.input(id="link-mb", name="max_mb", type="number", min=1, width="8em"),
+                "link-mb",
             ),
             rx.button(rx.icon("link", size=16), "Create link", type="submit"),
             wrap="wrap",
@@ -243,8 +260,12 @@ def _revoke_button(link: rx.vars.ObjectVar[LinkView]) -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
+                    # High contrast: white on red 9 is 3.9:1, under the 4.5:1 of its text.
                     rx.button(
-                        "Revoke", color_scheme="red", on_click=AdminState.revoke_link(link.id)
+                        "Revoke",
+                        color_scheme="red",
+                        high_contrast=True,
+                        on_click=AdminState.revoke_link(link.id),
                     )
                 ),
                 justify="end",
@@ -363,8 +384,13 @@ def admin_page() -> rx.Component:
                         ", then sign in and come back here.",
                         class_name="not-admin",
                     ),
+                    # High contrast: amber text on amber is under 4.5:1 in the light theme.
                     rx.callout(
-                        NOT_ADMIN, icon="lock", color_scheme="amber", class_name="not-admin"
+                        NOT_ADMIN,
+                        icon="lock",
+                        color_scheme="amber",
+                        high_contrast=True,
+                        class_name="not-admin",
                     ),
                 ),
             ),

@@ -129,6 +129,8 @@ def _closed() -> rx.Component:
         DropState.refused,
         icon="ban",
         color_scheme="red",
+        # Red-11 on red-3 is under 4.5:1 in the light theme.
+        high_contrast=True,
         role="alert",
         width="100%",
         class_name="drop-refusal",

@@ -1,0 +1,51 @@
+"""The app draws itself in the system's light or dark, from the first paint on, and live."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.a11y import SCHEMES, Scheme, expect_scheme, luminance, open_in_scheme, page_background
+
+
+def _refuse_scripts(route: Route) -> None:
+    if route.request.resource_type == "script":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def test_follows_the_system_setting_live(page: Page, frontend_url: str) -> None:
+    open_in_scheme(page, f"{frontend_url}/", "light")
+    expect(page.locator(".totals")).to_contain_text("stored")
+    assert luminance(page_background(page)) > 0.8, page_background(page)
+
+    # The setting changes while the page is open: the page follows, without a reload.
+    page.emulate_media(color_scheme="dark")
+    expect_scheme(page, "dark")
+    assert luminance(page_background(page)) < 0.05, page_background(page)
+    expect(page.locator(".totals")).to_contain_text("stored")
+
+    page.emulate_media(color_scheme="light")
+    expect_scheme(page, "light")
+    assert luminance(page_background(page)) > 0.8, page_background(page)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_first_paint_is_in_the_system_theme(
+    page: Page, frontend_url: str, scheme: Scheme
+) -> None:
+    """No flash of the other theme: <html> has the system's class before any of the app's code.
+
+    With every script file refused, React never runs; only the inline script Reflex puts
+    in <head> can have set the class that Radix's colours follow.
+    """
+    page.route("**/*", _refuse_scripts)
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{frontend_url}/images")
+    other = "dark" if scheme == "light" else "light"
+    classes = page.evaluate("[...document.documentElement.classList]")
+    assert scheme in classes and other not in classes, classes
+    assert page.evaluate("document.documentElement.style.colorScheme") == scheme
+    # Nothing of the app was drawn: the class came before it.
+    expect(page.get_by_role("heading", level=1)).to_have_count(0)
