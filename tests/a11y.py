@@ -41,18 +41,8 @@ class Allowance:
     why: str
 
 
-#: The dropzone's file input has no label: Reflex's ``rx.upload`` makes the <input> itself
-#: and passes it no prop of ours (react-dropzone hides it visually and out of the tab order;
-#: the dropzone around it is what a person uses). Labelling it needs a change to the shared
-#: upload panel, which is being rewritten: this allowance goes with that rewrite.
-UPLOAD_INPUT = Allowance(
-    "label",
-    ".rx-Upload > input[type=file]",
-    "rx.upload's own hidden <input>, unlabelled until the upload panel's rewrite",
-)
-
-#: Every page with an upload panel carries the one known violation above, and nothing else.
-DEFAULT_ALLOWANCES = (UPLOAD_INPUT,)
+#: Violations a page may carry for a reason given here: none at present.
+DEFAULT_ALLOWANCES: tuple[Allowance, ...] = ()
 
 _SCAN = """
 async (allowed) => {

@@ -64,6 +64,7 @@ __all__ = [
     "initialize_gitignore",
     "js_expression",
     "keep_dropped_folders",
+    "label_file_input",
     "migrate_database",
     "native_form_submit",
     "new_state",
@@ -173,6 +174,21 @@ def js_expression(code: str, *uses: rx.Var) -> rx.Var:
     var_data = [var._get_all_var_data() for var in uses]
     merged = rx.vars.VarData.merge(*var_data)
     return rx.Var(_js_expr=code, _var_data=merged)
+
+
+def label_file_input(upload: rx.Component, label: str) -> rx.Component:
+    """Give ``rx.upload``'s own file input an accessible name.
+
+    ``rx.upload`` makes the ``<input type=file>`` itself (the first child of the
+    dropzone's ``<div>``) and passes it none of our props; react-dropzone hides it,
+    but a screen reader still meets an unlabelled control.
+    """
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    if not isinstance(file_input, rx.Component) or file_input.tag != "input":
+        raise TypeError(f"rx.upload's first inner child is {file_input!r}, not its file input")
+    file_input.custom_attrs["aria-label"] = label
+    return upload
 
 
 def upload_files_context() -> rx.Var:

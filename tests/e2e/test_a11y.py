@@ -112,14 +112,14 @@ def test_upload_states_and_dialogs_have_no_serious_violations(
     open_in_scheme(page, f"{frontend_url}/images", scheme)
     _wait_until_ready(page, "/images")
     choose_files(page, [fresh, repeat, refused])
-    expect(page.locator(".rejections")).to_contain_text("bundle.zip")
-    expect(page.locator(".selected-files")).to_contain_text(fresh.name)
+    expect(page.locator(".upload-files")).to_contain_text("bundle.zip")
+    expect(page.locator(".upload-files")).to_contain_text(fresh.name)
     expect_accessible(page, f"/images with a selection and a refusal ({scheme})")
 
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done")
-    expect(page.locator(".outcome-stored")).to_contain_text(fresh.name)
-    expect(page.locator(".outcome-duplicate")).to_contain_text(repeat.name)
+    expect(page.locator(".file-stored")).to_contain_text(fresh.name)
+    expect(page.locator(".file-repeat")).to_contain_text(repeat.name)
     expect_accessible(page, f"/images with the server's results ({scheme})")
 
     page.locator(".gallery-item").first.click()

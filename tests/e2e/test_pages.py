@@ -135,9 +135,11 @@ def test_restricted_upload_lists_types(page: Page, frontend_url: str, tmp_path: 
     rows = page.locator(".upload-files")
     for name in files:
         expect(rows).to_contain_text(name)
-    expect(page.locator(".file-row", has_text="report.pdf")).to_contain_text("application/pdf")
-    expect(page.locator(".file-row", has_text="page.html")).to_contain_text("text/html")
-    expect(page.locator(".file-row", has_text="picture.png").get_by_role("img")).to_be_visible()
+    # Newest first: this upload's rows lead the page's list (other tests store similar names).
+    stored = page.locator(".file-row")
+    expect(stored.filter(has_text="report.pdf").first).to_contain_text("application/pdf")
+    expect(stored.filter(has_text="page.html").first).to_contain_text("text/html")
+    expect(stored.filter(has_text="picture.png").first.get_by_role("img")).to_be_visible()
 
 
 # --- /one-step --------------------------------------------------------------

@@ -304,3 +304,13 @@ def test_dropped_folders_are_kept_on_both_upload_routes() -> None:
     assert buffered("\\\\server\\share\\a.png").path == Path("server/share/a.png")
     assert buffered("C:\\Users\\x\\a.png").path == Path("a.png")
     assert buffered("/..").path == Path("upload")
+
+
+def test_rx_uploads_own_file_input_takes_a_label() -> None:
+    zone = reflex_internals.label_file_input(rx.upload(rx.text("drop"), id="probe"), "Choose")
+    rendered = str(zone.render())
+    assert '\'"aria-label":"Choose"\', \'type:"file"\'' in rendered, rendered[:600]
+    [file_input] = [
+        c for c in zone.children[0].children if isinstance(c, rx.Component) and c.tag == "input"
+    ]
+    assert file_input.custom_attrs == {"aria-label": "Choose"}

@@ -107,15 +107,17 @@ def _details(row: rx.vars.ObjectVar[FileRow]) -> rx.Component:
     )
 
 
+def _state_badge(row: rx.vars.ObjectVar[FileRow], color: AccentColor) -> rx.Component:
+    # High contrast: a soft badge's small text is under 4.5:1 in red and amber.
+    return rx.badge(row.label, color_scheme=color, high_contrast=True, class_name="file-state")
+
+
 def _badge(row: rx.vars.ObjectVar[FileRow]) -> rx.Component:
     return rx.fragment(
         rx.match(
             row.state,
-            *[
-                (state, rx.badge(row.label, color_scheme=color, class_name="file-state"))
-                for state, color in STATE_COLORS.items()
-            ],
-            rx.badge(row.label, color_scheme="gray", class_name="file-state"),
+            *[(state, _state_badge(row, color)) for state, color in STATE_COLORS.items()],
+            _state_badge(row, "gray"),
         )
     )
 

@@ -21,7 +21,12 @@ from upload_demo.components.file_selection import (
 )
 from upload_demo.components.layout import privacy_notice
 from upload_demo.dropzone_state import DropzonePageState
-from upload_demo.reflex_internals import AccentColor, dropped_files, with_dropped_files
+from upload_demo.reflex_internals import (
+    AccentColor,
+    dropped_files,
+    label_file_input,
+    with_dropped_files,
+)
 from upload_demo.upload_state import UploadPageState
 
 #: The page's State class: every part takes one, the progress panel an UploadPageState.
@@ -33,9 +38,6 @@ CAMERAS: dict[str, tuple[str, str, str]] = {
     "photo": ("image/*", "Take a photo", "camera"),
     "video": ("video/*", "Record a video", "video"),
 }
-
-#: Keyboard focus drawn on the dropzone, readable in both themes.
-_FOCUS_RING = {"outline": "2px solid var(--accent-9)", "outline_offset": "2px"}
 
 
 def _keeper(state: State, *, one_step: bool, camera: str | None) -> rx.Component:
@@ -77,45 +79,45 @@ def dropzone(
     )
     action = "the upload starts at once" if one_step else "then press Upload"
     paste = " You can also paste files (Ctrl+V)." if policy.multiple else ""
-    return rx.fragment(
-        rx.upload(
-            rx.vstack(
-                rx.icon("cloud-upload", size=36, color="var(--accent-9)", aria_hidden="true"),
-                rx.text(
-                    "Drag and drop files here, or click to choose",
-                    weight="medium",
-                    size="4",
-                ),
-                rx.text(policy.limits_text, size="2", color_scheme="gray", class_name="limits"),
-                rx.text(f"Drop or select, {action}.{paste}", size="1", color_scheme="gray"),
-                align="center",
-                spacing="2",
+    zone = rx.upload(
+        rx.vstack(
+            rx.icon("cloud-upload", size=36, color="var(--accent-9)", aria_hidden="true"),
+            rx.text(
+                "Drag and drop files here, or click to choose",
+                weight="medium",
+                size="4",
             ),
-            id=state.upload_id,
-            **policy.dropzone_props(),
-            no_keyboard=no_keyboard,
-            disabled=state.is_uploading,
-            on_drop=on_drop,
-            on_drop_rejected=lambda records: rx.call_function(
-                refuse_dropped(state.upload_id).partial(records)
-            ),
-            drag_active_style=rx.Style(
-                {
-                    "border_color": "var(--accent-9)",
-                    "background_color": "var(--accent-3)",
-                }
-            ),
-            border="2px dashed var(--gray-a7)",
-            border_radius="var(--radius-4)",
-            background_color="var(--color-panel-solid)",
-            padding="2.5em 1em",
-            width="100%",
-            cursor="pointer",
-            text_align="center",
-            class_name="dropzone",
-            aria_label=f"Upload files: {policy.limits_text}",
-            _focus_visible=_FOCUS_RING,
+            rx.text(policy.limits_text, size="2", color_scheme="gray", class_name="limits"),
+            rx.text(f"Drop or select, {action}.{paste}", size="1", color_scheme="gray"),
+            align="center",
+            spacing="2",
         ),
+        id=state.upload_id,
+        **policy.dropzone_props(),
+        no_keyboard=no_keyboard,
+        disabled=state.is_uploading,
+        on_drop=on_drop,
+        on_drop_rejected=lambda records: rx.call_function(
+            refuse_dropped(state.upload_id).partial(records)
+        ),
+        drag_active_style=rx.Style(
+            {
+                "border_color": "var(--accent-9)",
+                "background_color": "var(--accent-3)",
+            }
+        ),
+        border="2px dashed var(--gray-a7)",
+        border_radius="var(--radius-4)",
+        background_color="var(--color-panel-solid)",
+        padding="2.5em 1em",
+        width="100%",
+        cursor="pointer",
+        text_align="center",
+        class_name="dropzone",
+        aria_label=f"Upload files: {policy.limits_text}",
+    )
+    return rx.fragment(
+        label_file_input(zone, f"Choose files: {policy.limits_text}"),
         _keeper(state, one_step=one_step, camera=camera),
     )
 
