@@ -19,6 +19,7 @@ from upload_demo import file_rows, ingest, records
 from upload_demo.access_state import current_viewer
 from upload_demo.file_rows import FileRow, Rejection, SelectedFile
 from upload_demo.file_view import FileView, from_record
+from upload_demo.folders import folder_of
 from upload_demo.ingest import Outcome, Uploader
 from upload_demo.policy import UploadPolicy
 
@@ -117,7 +118,7 @@ class DropzonePageState(rx.State, mixin=True):
         self.rejections = self.rejections + [
             Rejection(
                 name=ingest.display_name(str(f.get("name", ""))),
-                folder=_shown_folder(str(f.get("folder", ""))),
+                folder=folder_of(str(f.get("path", ""))),
                 reason="; ".join(
                     dict.fromkeys(self.policy.browser_reason(str(c)) for c in f.get("codes", []))
                 ),
@@ -150,7 +151,7 @@ class DropzonePageState(rx.State, mixin=True):
         return [
             SelectedFile(
                 name=ingest.display_name(str(f.get("name", ""))),
-                folder=_shown_folder(str(f.get("path", "")).replace("\\", "/").rpartition("/")[0]),
+                folder=folder_of(str(f.get("path", ""))),
                 size=max(0, int(f.get("size", 0) or 0)),
                 type=str(f.get("type", ""))[:100],
             )
@@ -169,9 +170,3 @@ def describe_files(files: rx.Var) -> rx.Var:
             "type": f.to(dict)["type"],
         }
     )
-
-
-def _shown_folder(folder: str) -> str:
-    """A folder name from the browser, made safe to show (it only labels the file)."""
-    parts = [ingest.display_name(part) for part in folder.replace("\\", "/").split("/")]
-    return "/".join(p for p in parts if p not in {".", "(unnamed file)"})[: ingest.MAX_NAME_LENGTH]

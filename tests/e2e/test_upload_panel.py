@@ -228,8 +228,9 @@ def test_a_chosen_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_path
         expect(_row(page, name)).to_contain_text(f"{folder}/{name}")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 3 stored, 0 rejected")
-    for name in files:
-        assert len(rows_named(name)) == 1
+    for name, folder in files.items():
+        [row] = rows_named(name)
+        assert row.folder == folder, (name, row.folder)
 
 
 def test_a_dropped_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_path: Path) -> None:
@@ -242,8 +243,9 @@ def test_a_dropped_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_pat
         expect(_row(page, name)).to_contain_text(f"{folder}/{name}")
     page.get_by_role("button", name="Upload").click()
     expect_status(page, "Done: 3 stored, 0 rejected")
-    for name in files:
-        assert len(rows_named(name)) == 1
+    for name, folder in files.items():
+        [row] = rows_named(name)
+        assert row.folder == folder, (name, row.folder)
 
 
 def test_a_folder_bigger_than_the_page_allows_is_refused_before_sending(

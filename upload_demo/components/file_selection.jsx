@@ -30,17 +30,15 @@ function isImage(file) {
   return /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(file.type || "");
 }
 
-// The folder a file came from ("photos/2024"), from the path the browser gave it:
-// "./a.png" for a chosen file, "/photos/2024/a.png" for a dropped folder,
-// "photos/2024/a.png" from the folder picker.
-export function folderOf(file) {
-  const path = (file.path || file.webkitRelativePath || "").replace(/\\/g, "/");
-  const parts = path.split("/").filter((part) => part && part !== ".");
-  return parts.slice(0, -1).join("/");
+// The path the browser gave a file: "./a.png" for a chosen file, "/photos/2024/a.png" for
+// a dropped folder, "photos/2024/a.png" from the folder picker (the server keeps its folder).
+function pathOf(file) {
+  return file.path || file.webkitRelativePath || "";
 }
 
+// The same file chosen twice (from the same place) is selected once.
 function identity(file) {
-  return [folderOf(file), file.name, file.size, file.lastModified].join("\u0000");
+  return [pathOf(file).replace(/^\.?\//, ""), file.name, file.size, file.lastModified].join("\u0000");
 }
 
 // The preview URLs of a selection, in its order ("" for a file that is not an image).
@@ -80,7 +78,7 @@ function revokeAllBut(uploadId, files) {
 export function describeFiles(files) {
   return files.map((file) => ({
     name: file.name,
-    path: file.path || file.webkitRelativePath || "",
+    path: pathOf(file),
     size: file.size,
     type: file.type || "",
   }));
@@ -131,7 +129,7 @@ export function merge(selection, files, rules) {
       codes.push("already-selected");
     }
     if (codes.length) {
-      refused.push({ name: file.name, folder: folderOf(file), codes });
+      refused.push(refusal(file, codes));
     } else {
       known.add(identity(file));
       fitting.push(file);
@@ -148,14 +146,19 @@ export function merge(selection, files, rules) {
   }
   const bytes = [...selection, ...fitting].reduce((sum, file) => sum + file.size, 0);
   if (fitting.length && bytes > rules.maxTotal) {
-    const over = fitting.map((f) => ({ name: f.name, folder: folderOf(f), codes: ["total-too-large"] }));
+    const over = fitting.map((f) => refusal(f, ["total-too-large"]));
     return { selection, refused: [...refused, ...over] };
   }
   return { selection: [...selection, ...fitting], refused };
 }
 
 function tooMany(files) {
-  return files.map((f) => ({ name: f.name, folder: folderOf(f), codes: ["too-many-files"] }));
+  return files.map((f) => refusal(f, ["too-many-files"]));
+}
+
+// What the page is told of a refused file: its name and path, and why (codes).
+function refusal(file, codes) {
+  return { name: file.name, path: pathOf(file), codes };
 }
 
 // A folder picker's files carry their path as webkitRelativePath; Reflex's upload sends
@@ -251,13 +254,7 @@ export function FileSelection(props) {
     controllers[uploadId] = {
       add,
       refuse: (records) =>
-        report(
-          records.map((r) => ({
-            name: r.file.name,
-            folder: folderOf(r.file),
-            codes: r.errors.map((e) => e.code),
-          })),
-        ),
+        report(records.map((r) => refusal(r.file, r.errors.map((e) => e.code)))),
       remove: (index) => {
         const kept = latest.current.files.filter((_, i) => i !== index);
         latest.current = { ...latest.current, files: kept };
