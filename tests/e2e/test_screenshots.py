@@ -22,7 +22,7 @@ from tests import samples
 from tests.a11y import Scheme, expect_scheme, luminance, page_background
 from tests.backend.uploads import upload
 from tests.conftest import ROOT
-from tests.e2e.actions import open_page
+from tests.e2e.actions import choose_files, open_page, throttle_uploads
 from upload_demo.pages.images import ImagesState
 from upload_demo.pages.restricted import RestrictedState
 from upload_demo.pages.video import VideoState
@@ -120,17 +120,57 @@ def test_page_renders_cleanly(
     else:
         page.goto(f"{frontend_url}{route}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    # "load", not "networkidle": a busy machine kept / from going idle for 30 s once.
+    page.wait_for_load_state("load")
     _load_every_image(page)
     expect_scheme(page, scheme)
     dark = luminance(page_background(page)) < 0.05
     assert dark == (scheme == "dark"), f"{route} in {scheme}: page is {page_background(page)}"
-    target = (
-        ROOT / "assets" / "screenshots"
-        if os.environ.get("UPDATE_SCREENSHOTS")
-        else tmp_path_factory.mktemp("screenshots")
-    )
-    target.mkdir(parents=True, exist_ok=True)
     name = (route.strip("/") or "home") + ("-dark" if scheme == "dark" else "")
-    page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(_target(tmp_path_factory) / f"{name}.png"), full_page=True)
     assert errors == []
+
+
+def _target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not os.environ.get("UPDATE_SCREENSHOTS"):
+        return tmp_path_factory.mktemp("screenshots")
+    target = ROOT / "assets" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_file_list_mid_upload(
+    page: Page,
+    frontend_url: str,
+    scheme: Scheme,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """/images while one request sends three pictures: each row with its own progress."""
+    page.emulate_media(color_scheme=scheme)
+    paths = []
+    for i, (stem, size) in enumerate(
+        [("beach", 300_000), ("harbour", 700_000), ("dunes", 500_000)]
+    ):
+        path = tmp_path / f"{stem}.png"
+        path.write_bytes(samples.noisy_png(size, seed=random.randrange(1 << 30) + i))
+        paths.append(path)
+    notes = tmp_path / "packing-list.txt"
+    notes.write_text("towels, sunscreen")
+    open_page(page, frontend_url, "/images")
+    choose_files(page, [*paths, notes])
+    expect(page.locator(".file-preview")).to_have_count(3)
+    throttle_uploads(page, 250_000)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".upload-file", has_text=paths[1].name)).to_have_attribute(
+        "data-state", "sending", timeout=20_000
+    )
+    page.wait_for_timeout(800)
+    page.screenshot(
+        path=str(
+            _target(tmp_path_factory) / f"images-uploading{'-dark' if scheme == 'dark' else ''}.png"
+        ),
+        full_page=False,
+    )
+    expect(page.locator(".upload-status")).to_contain_text("Done", timeout=60_000)
