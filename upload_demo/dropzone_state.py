@@ -25,15 +25,6 @@ from upload_demo.policy import UploadPolicy
 
 SIGN_IN_TO_UPLOAD = "sign in to upload; nothing was stored"
 
-#: Re-exported for the panel: what the browser refused, what it holds.
-__all__ = [
-    "SIGN_IN_TO_UPLOAD",
-    "DropzonePageState",
-    "Rejection",
-    "SelectedFile",
-    "describe_files",
-]
-
 
 class DropzonePageState(rx.State, mixin=True):
     """Mixed into the State of every page with a dropzone; see the module docstring."""

@@ -7,7 +7,9 @@ queue from outside a handler, a way to keep a worker's idea of which worker
 holds each tab's websocket current, a way to keep the folders of a dropped
 file's name (Reflex drops them), the ref under which the browser keeps a
 running upload's request, a JavaScript expression that carries its imports,
-and the config and environment ``rx.get_upload_dir`` reads. Pages and components use
+the context that holds every dropzone's selection (to add a file to it or take
+one out), the Var of a drop's files in ``on_drop``, a label for ``rx.upload``'s
+own file input, and the config and environment ``rx.get_upload_dir`` reads. Pages and components use
 ``rx.*`` only; the rest of the app imports these from here.
 ``tests/unit/test_reflex_internals.py`` checks each against the installed
 Reflex, so an upgrade that moves one fails there, by name, instead of

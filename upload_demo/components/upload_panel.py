@@ -53,7 +53,7 @@ def _keeper(state: State, *, one_step: bool, camera: str | None) -> rx.Component
     return FileSelection.of(
         state.upload_id,
         rules=policy.selection_rules(),
-        paste=True,
+        paste=policy.multiple,
         folders=policy.multiple,
         capture=capture,
         disabled=state.is_uploading,
