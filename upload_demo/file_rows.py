@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from upload_demo.ingest import Outcome
 from upload_demo.units import human_bytes
@@ -130,6 +131,20 @@ def match_outcomes(
     return found
 
 
+def _file_row(key: str, file: SelectedFile, state: str, label: str, **rest: Any) -> FileRow:
+    """A row of a file the browser named (selected or sent), in ``state``."""
+    rest.setdefault("icon", icon_of(file.type))
+    return FileRow(
+        key=key,
+        name=file.name,
+        folder=file.folder,
+        size_text=human_bytes(file.size),
+        state=state,
+        label=label,
+        **rest,
+    )
+
+
 def _outcome_row(key: str, file: SelectedFile, outcome: Outcome) -> FileRow:
     if outcome.stored:
         state, label = "stored", "Stored"
@@ -137,14 +152,12 @@ def _outcome_row(key: str, file: SelectedFile, outcome: Outcome) -> FileRow:
         state, label = "repeat", "Already stored"
     else:
         state, label = "refused", "Refused"
-    return FileRow(
-        key=key,
-        name=file.name,
-        folder=file.folder,
-        size_text=human_bytes(file.size),
+    return _file_row(
+        key,
+        file,
+        state,
+        label,
         icon=icon_of(outcome.kind or file.type),
-        state=state,
-        label=label,
         percent=100,
         message=outcome.message,
         duplicate_of=outcome.duplicate_of,
@@ -161,17 +174,7 @@ def _sending_row(key: str, file: SelectedFile, sent: int, slot: int, *, all_sent
         state, label = "sending", f"Sending {percent}%"
     else:
         state, label = "sent", "Sent"
-    return FileRow(
-        key=key,
-        name=file.name,
-        folder=file.folder,
-        size_text=human_bytes(file.size),
-        icon=icon_of(file.type),
-        state=state,
-        label=label,
-        percent=percent,
-        slot=slot,
-    )
+    return _file_row(key, file, state, label, percent=percent, slot=slot)
 
 
 def upload_rows(upload: Upload) -> list[FileRow]:
@@ -202,14 +205,11 @@ def upload_rows(upload: Upload) -> list[FileRow]:
             rows.append(_outcome_row(f"sent-{i}", file, outcome))
         elif upload.status == "done":
             rows.append(
-                FileRow(
-                    key=f"sent-{i}",
-                    name=file.name,
-                    folder=file.folder,
-                    size_text=human_bytes(file.size),
-                    icon=icon_of(file.type),
-                    state="refused",
-                    label="Not stored",
+                _file_row(
+                    f"sent-{i}",
+                    file,
+                    "refused",
+                    "Not stored",
                     message="the server gave no outcome for this file",
                 )
             )
@@ -237,15 +237,6 @@ def refusal_rows(refusals: Sequence[Rejection], *, dismissable: bool, prefix: st
 def queued_rows(selected: Sequence[SelectedFile]) -> list[FileRow]:
     """The files selected for the next upload, each removable."""
     return [
-        FileRow(
-            key=f"queued-{i}",
-            name=file.name,
-            folder=file.folder,
-            size_text=human_bytes(file.size),
-            icon=icon_of(file.type),
-            state="queued",
-            label="Ready to send",
-            slot=i,
-        )
+        _file_row(f"queued-{i}", file, "queued", "Ready to send", slot=i)
         for i, file in enumerate(selected)
     ]

@@ -216,6 +216,18 @@ def _photo_folder(root: Path, seed: int) -> dict[str, str]:
     return {relative.rsplit("/", 1)[1]: folder for relative, folder in tree.items()}
 
 
+def _upload_expecting_folders(page: Page, files: dict[str, str]) -> None:
+    """The selection lists each file under its folder; the records keep the folders."""
+    expect(page.locator(".file-queued")).to_have_count(len(files))
+    for name, folder in files.items():
+        expect(_row(page, name)).to_contain_text(f"{folder}/{name}")
+    page.get_by_role("button", name="Upload").click()
+    expect_status(page, f"Done: {len(files)} stored, 0 rejected")
+    for name, folder in files.items():
+        [row] = rows_named(name)
+        assert row.folder == folder, (name, row.folder)
+
+
 def test_a_chosen_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_path: Path) -> None:
     root = tmp_path / _unique("holiday", "")
     files = _photo_folder(root, seed=7500)
@@ -223,14 +235,7 @@ def test_a_chosen_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_path
     folder_input = page.locator("input.folder-input")
     expect(folder_input).to_have_attribute("webkitdirectory", "")
     folder_input.set_input_files(str(root))
-    expect(page.locator(".file-queued")).to_have_count(3)
-    for name, folder in files.items():
-        expect(_row(page, name)).to_contain_text(f"{folder}/{name}")
-    page.get_by_role("button", name="Upload").click()
-    expect_status(page, "Done: 3 stored, 0 rejected")
-    for name, folder in files.items():
-        [row] = rows_named(name)
-        assert row.folder == folder, (name, row.folder)
+    _upload_expecting_folders(page, files)
 
 
 def test_a_dropped_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_path: Path) -> None:
@@ -238,14 +243,7 @@ def test_a_dropped_folder_keeps_its_paths(page: Page, frontend_url: str, tmp_pat
     files = _photo_folder(root, seed=7600)
     open_page(page, frontend_url, "/images")
     _drop_folder(page, root)
-    expect(page.locator(".file-queued")).to_have_count(3)
-    for name, folder in files.items():
-        expect(_row(page, name)).to_contain_text(f"{folder}/{name}")
-    page.get_by_role("button", name="Upload").click()
-    expect_status(page, "Done: 3 stored, 0 rejected")
-    for name, folder in files.items():
-        [row] = rows_named(name)
-        assert row.folder == folder, (name, row.folder)
+    _upload_expecting_folders(page, files)
 
 
 def test_a_folder_bigger_than_the_page_allows_is_refused_before_sending(
