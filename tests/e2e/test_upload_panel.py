@@ -305,3 +305,29 @@ def test_a_paste_on_the_one_step_page_is_uploaded_at_once(page: Page, frontend_u
     expect(_row(page, wrong)).to_have_attribute("data-state", "refused")
     assert len(rows_named(first)) == len(rows_named(second)) == 1
     assert rows_named(wrong) == []
+
+
+def test_a_folder_over_the_pages_total_is_refused_before_sending(
+    page: Page, frontend_url: str, tmp_path: Path
+) -> None:
+    """/images takes 100 MB in all: eleven pictures of 9.5 MB are refused whole.
+
+    The browser judges names and sizes only, so the files can be sparse: nothing is read.
+    """
+    root = tmp_path / _unique("too-big", "")
+    root.mkdir()
+    each = 9_500_000
+    assert each <= policy.IMAGES.max_file_size and 11 * each > policy.IMAGES.max_total_size
+    for i in range(11):
+        with (root / f"big-{i}.png").open("wb") as sparse:
+            sparse.truncate(each)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if is_upload_request(r) else None)
+    open_page(page, frontend_url, "/images")
+    page.locator("input.folder-input").set_input_files(str(root))
+    expect(page.locator(".file-refused")).to_have_count(11)
+    expect(page.locator(".upload-files")).to_contain_text(
+        policy.IMAGES.browser_reason("total-too-large")
+    )
+    expect(page.locator(".file-queued")).to_have_count(0)
+    assert sent == []
