@@ -267,14 +267,32 @@ class UploadPageState(DropzonePageState, mixin=True):
         upload_as = await self._upload_as()
         if isinstance(upload_as, str):
             self._refuse(upload_as)
-            return None
+            return self._resend()
         by, policy = upload_as
         incoming = [Incoming(str(f.path or ""), f.file, f.size) for f in files]
         outcomes = await ingest_in_pool(incoming, policy, stores.configured(), by)
         self._remember(outcomes)
         self._finish(outcomes, sum(f.size or 0 for f in files))
         await self._refresh_items()
-        return rx.clear_selected_files(self.upload_id)
+        return [rx.clear_selected_files(self.upload_id), self._resend()]
+
+    def _resend(self) -> Any:
+        """Have the browser ask for the upload's final state again, over the websocket.
+
+        The handler's result reaches the browser in the upload request's response;
+        an event handled while the upload ran (``begin_upload``, a refusal noted
+        beside it) answers over the websocket, and on a busy machine that answer
+        can arrive last and show a finished upload as still sending. A backend
+        event returned from here would answer in the upload's response too; a
+        browser call whose callback is ``resend_result`` is answered after every
+        earlier websocket update.
+        """
+        return rx.call_script("true", callback=type(self).resend_result)
+
+    @rx.event
+    def resend_result(self, _answer: Any = None) -> None:
+        """Send the status and everything derived from it (reassigning marks it changed)."""
+        self.status = self.status
 
     def _finish(self, outcomes: list[Outcome], sent: int) -> None:
         self.outcomes = outcomes
@@ -282,6 +300,8 @@ class UploadPageState(DropzonePageState, mixin=True):
         # The last progress event may arrive after this; the panel shows the full request.
         self.total = max(self.total, sent)
         self.loaded = self.total
+        # The handler clears the browser's selection next: never list the sent files as queued.
+        self.selected = []
 
     @rx.event(background=True)
     async def watch_upload(self) -> Any:
@@ -352,7 +372,7 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
             upload_as = await self._upload_as()
             if isinstance(upload_as, str):
                 self._refuse(upload_as)
-                return None
+                return self._resend()
         by, policy = upload_as
 
         async def still_wanted() -> bool:
@@ -373,4 +393,4 @@ class StreamingUploadPageState(UploadPageState, mixin=True):
                 self.outcomes = [o for o in outcomes if o.stored]
                 return None
             self._finish(outcomes, sum(o.size for o in outcomes))
-        return rx.clear_selected_files(self.upload_id)
+        return [rx.clear_selected_files(self.upload_id), self._resend()]

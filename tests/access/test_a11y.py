@@ -46,7 +46,7 @@ def test_an_admins_pages(
     image.write_bytes(samples.image_bytes("PNG", (64, 48), seed=random.randrange(1 << 30)))
     open_page(page, frontend_url, "/images")
     choose_files(page, [image])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored")
     name = image.name
     label = f"Scans {tag()}"
@@ -103,7 +103,7 @@ def test_a_drop_links_page(
         sample = tmp_path / f"{tag()}-receipt.bin"
         sample.write_bytes(b"drop link a11y " + os.urandom(1024))
         choose_files(tab, [sample])
-        tab.get_by_role("button", name="Upload").click()
+        tab.get_by_role("button", name="Upload", exact=True).click()
         expect_status(tab, "Done: 1 stored")
         expect(tab.locator(".file-list")).to_contain_text(sample.name)
         expect_accessible(tab, f"a drop link after an upload ({scheme})")

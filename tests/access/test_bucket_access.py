@@ -51,7 +51,7 @@ def test_a_member_sees_bucket_files_that_nobody_signed_out_can_fetch(
     path.write_bytes(samples.image_bytes("PNG", size=(320, 200), seed=4242))
     sign_in(page, url, member.name, member.password, then="/images")
     choose_files(page, [path])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored, 0 rejected.")
     (row,) = rows_named(path.name)
     assert row.uploaded_by == member.name

@@ -42,7 +42,7 @@ def _sample(tmp_path: Path, name: str) -> Path:
 
 def _upload(page: Page, path: Path) -> None:
     choose_files(page, [path])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
 
 
 def test_a_visitor_uploads_through_a_link_and_sees_only_their_own_files(

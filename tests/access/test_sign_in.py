@@ -67,7 +67,7 @@ def test_a_member_uploads_and_the_record_names_them(
         path.write_bytes(data)
         open_page(page, frontend_url, route)
         choose_files(page, [path])
-        page.get_by_role("button", name="Upload").click()
+        page.get_by_role("button", name="Upload", exact=True).click()
         expect_status(page, "Done: 1 stored, 0 rejected.")
         (row,) = rows_named(name)
         assert row.uploaded_by == member.name

@@ -96,8 +96,8 @@ def _start_throttled_upload(page: Page, path: Path, *, press_upload: bool) -> CD
     cdp = throttle_uploads(page, 128 * 1024)
     choose_files(page, [path])
     if press_upload:
-        page.get_by_role("button", name="Upload").click()
-        expect(page.get_by_role("button", name="Upload")).to_be_disabled()
+        page.get_by_role("button", name="Upload", exact=True).click()
+        expect(page.get_by_role("button", name="Upload", exact=True)).to_be_disabled()
     expect(page.locator(".progress-text")).to_contain_text(re.compile(r"[1-9]\d*% · .* left"))
     return cdp
 

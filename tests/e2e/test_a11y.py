@@ -116,7 +116,7 @@ def test_upload_states_and_dialogs_have_no_serious_violations(
     expect(page.locator(".upload-files")).to_contain_text(fresh.name)
     expect_accessible(page, f"/images with a selection and a refusal ({scheme})")
 
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done")
     expect(page.locator(".file-stored")).to_contain_text(fresh.name)
     expect(page.locator(".file-repeat")).to_contain_text(repeat.name)

@@ -39,7 +39,7 @@ def test_a_streamed_upload_reaches_done_and_is_stored(
     open_page(page, frontend_url, "/large")
     expect(page.locator(".limits")).to_contain_text("8 GB each")
     choose_files(page, [document, photo])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     expect(page.locator(".progress-text")).to_contain_text("100%")
     (doc_row,) = rows_named("streamed-doc.pdf")
@@ -66,7 +66,7 @@ def test_the_long_tail_is_stored_and_listed_and_svg_refused(
     expect(page.locator(".limits")).to_contain_text("Any file except HTML, SVG, XML or JavaScript")
     # The browser filters nothing: the server refuses the SVG by its content.
     choose_files(page, [archive, song, drawing])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 2 stored, 1 rejected")
     expect(page.locator(".upload-files")).to_contain_text(
         "the content is SVG: this page takes any file except HTML, SVG, XML or JavaScript"

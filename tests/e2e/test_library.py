@@ -371,7 +371,7 @@ def test_a_server_restart_keeps_everything(
     path.write_bytes(data)
     open_page(page, frontend_url, "/images")
     choose_files(page, [path])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored")
     row = record(path.name)
     page.context.close()

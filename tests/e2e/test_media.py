@@ -35,7 +35,7 @@ def test_gallery_loads_the_thumbnail_not_the_original(
     photo.write_bytes(samples.photo_jpeg((1600, 1200), seed=4001))
     open_page(page, frontend_url, "/images")
     choose_files(page, [photo])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored, 0 rejected")
 
     tile = page.locator(".gallery-item", has_text="big-photo.jpg")
@@ -57,7 +57,7 @@ def test_player_shows_the_poster_frame(page: Page, frontend_url: str, tmp_path: 
     clip.write_bytes(samples.video_bytes("mp4", frames=30, size=(160, 120), seed=4101))
     open_page(page, frontend_url, "/video")
     choose_files(page, [clip])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored, 0 rejected")
 
     player = page.locator("video#player")
@@ -86,7 +86,7 @@ def test_repeated_upload_links_to_the_stored_file(
     again.write_bytes(data)
     open_page(page, frontend_url, "/images")
     choose_files(page, [first, again])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored, 1 already stored, 0 rejected")
 
     repeat = page.locator(".file-repeat", has_text="same-again.png")

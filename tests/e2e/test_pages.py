@@ -28,7 +28,7 @@ def test_video_click_upload_plays(page: Page, frontend_url: str, tmp_path: Path)
     open_page(page, frontend_url, "/video")
     choose_files(page, [clip])
     expect(page.locator(".upload-files")).to_contain_text("holiday-clip.webm")
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored, 0 rejected")
     player = page.locator("video#player")
     expect(player).to_have_attribute("src", re.compile(r"/_upload/[0-9a-f]{32}\.webm" + SIGNED))
@@ -49,7 +49,7 @@ def test_video_drop_replaces_player_and_refuses_two(page: Page, frontend_url: st
     open_page(page, frontend_url, "/video")
     drop_files(page, [("newest.mp4", samples.video_bytes("mp4", seed=3101), "video/mp4")])
     expect(page.locator(".upload-files")).to_contain_text("newest.mp4")
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored")
     expect(page.locator("video#player")).to_have_attribute("src", re.compile(r"\.mp4" + SIGNED))
     expect(page.get_by_text("newest.mp4").first).to_be_visible()
@@ -109,7 +109,7 @@ def test_restricted_refuses_sixth_file_and_wrong_type(
     rejections = page.locator(".upload-files")
     expect(rejections).to_contain_text("six-5.png")
     expect(rejections).to_contain_text("too many files: at most 5 at a time")
-    expect(page.get_by_role("button", name="Upload")).to_be_disabled()
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_be_disabled()
 
     archive = tmp_path / "bundle.zip"
     archive.write_bytes(b"PK\x03\x04" + bytes(100))
@@ -130,7 +130,7 @@ def test_restricted_upload_lists_types(page: Page, frontend_url: str, tmp_path: 
         paths.append(tmp_path / name)
     open_page(page, frontend_url, "/restricted")
     choose_files(page, paths)
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 3 stored, 0 rejected")
     rows = page.locator(".upload-files")
     for name in files:
@@ -147,7 +147,7 @@ def test_restricted_upload_lists_types(page: Page, frontend_url: str, tmp_path: 
 
 def test_one_step_drop_alone_stores(page: Page, frontend_url: str) -> None:
     open_page(page, frontend_url, "/one-step")
-    expect(page.get_by_role("button", name="Upload")).to_have_count(0)
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_have_count(0)
     drop_files(page, [("dropped-once.pdf", samples.pdf_bytes("one-step"), "application/pdf")])
     expect_status(page, "Done: 1 stored, 0 rejected")
     expect(page.locator(".upload-files")).to_contain_text("dropped-once.pdf")

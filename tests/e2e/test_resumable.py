@@ -123,7 +123,7 @@ def go_offline(cdp: CDPSession, offline: bool) -> None:
 
 def start(page: Page, path: Path) -> None:
     choose_files(page, [path])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
 
 
 def test_a_cut_network_resumes_from_the_confirmed_offset(

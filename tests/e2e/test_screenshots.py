@@ -162,7 +162,7 @@ def test_the_file_list_mid_upload(
     choose_files(page, [*paths, notes])
     expect(page.locator(".file-preview")).to_have_count(3)
     throttle_uploads(page, 250_000)
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator(".upload-file", has_text=paths[1].name)).to_have_attribute(
         "data-state", "sending", timeout=20_000
     )

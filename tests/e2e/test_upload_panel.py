@@ -93,7 +93,7 @@ def test_each_file_has_its_own_state_through_an_upload(
         expect(_row(page, path.name)).to_contain_text(human_bytes(path.stat().st_size))
 
     throttle_uploads(page, 300_000)
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     # While the first file goes, the second waits its turn in the same request.
     expect(_row(page, names[0])).to_have_attribute("data-state", "sending", timeout=10_000)
     expect(_row(page, names[0])).to_contain_text("Sending")
@@ -132,7 +132,7 @@ def test_one_selected_file_is_removed_before_upload(
     expect(_row(page, names[1])).to_have_count(0)
     expect(page.locator(".selected-count")).to_have_text("2 selected")
 
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     assert len(rows_named(names[0])) == len(rows_named(names[2])) == 1
     assert rows_named(names[1]) == []
@@ -196,7 +196,7 @@ def test_pasted_files_join_the_selection_under_the_same_policy(
     page.get_by_role("button", name=f"Dismiss {notes}").click()
     expect(_row(page, notes)).to_have_count(0)
 
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 2 stored, 0 rejected")
     assert len(rows_named(shot)) == len(rows_named(scan)) == 1
 
@@ -221,7 +221,7 @@ def _upload_expecting_folders(page: Page, files: dict[str, str]) -> None:
     expect(page.locator(".file-queued")).to_have_count(len(files))
     for name, folder in files.items():
         expect(_row(page, name)).to_contain_text(f"{folder}/{name}")
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, f"Done: {len(files)} stored, 0 rejected")
     for name, folder in files.items():
         [row] = rows_named(name)
@@ -265,7 +265,7 @@ def test_a_folder_bigger_than_the_page_allows_is_refused_before_sending(
         policy.RESTRICTED.browser_reason("too-many-files")
     )
     expect(page.locator(".file-queued")).to_have_count(0)
-    expect(page.get_by_role("button", name="Upload")).to_be_disabled()
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_be_disabled()
     assert sent == []
 
 

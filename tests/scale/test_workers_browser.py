@@ -137,7 +137,7 @@ def test_attempts_and_the_watcher_follow_the_upload_across_workers(
     first.write_bytes(samples.noisy_png(200_000, seed=random.getrandbits(32)))
     open_page(page, frontend_url, "/images")
     choose_files(page, [first])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, "Done: 1 stored, 0 rejected.")
     assert len(to_b.sent) == 1 and len(rows_named(first.name)) == 1
     # The watcher runs where the websocket is, and reads B's result from Redis.
@@ -149,7 +149,7 @@ def test_attempts_and_the_watcher_follow_the_upload_across_workers(
     second.write_bytes(samples.noisy_png(200_000, seed=random.getrandbits(32)))
     to_b.fail_next = True
     choose_files(page, [second])
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect_status(page, f"Failed: {FAILED_REQUEST}.")
 
     # A request of attempt 1 for this tab, now: B must know attempt 2 began elsewhere.

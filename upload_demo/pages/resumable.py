@@ -130,6 +130,7 @@ def _unfinished() -> rx.Component:
                 spacing="1",
             ),
             color_scheme="blue",
+            high_contrast=True,
             width="100%",
             class_name="unfinished-uploads",
         ),
