@@ -287,7 +287,8 @@ class UploadPageState(DropzonePageState, mixin=True):
         browser call whose callback is ``resend_result`` is answered after every
         earlier websocket update.
         """
-        return rx.call_script("true", callback=type(self).resend_result)
+        # self.__class__, not type(self): a background handler's self is a proxy of the State.
+        return rx.call_script("true", callback=self.__class__.resend_result)
 
     @rx.event
     def resend_result(self, _answer: Any = None) -> None:

@@ -50,6 +50,9 @@ def test_a_streamed_upload_reaches_done_and_is_stored(
     assert photo_row.preview_name and (upload_dir / photo_row.preview_name).is_file()
     assert not any(n.startswith(".partial-") for n in os.listdir(upload_dir))
     expect(page.get_by_text("streamed-doc.pdf").first).to_be_visible()
+    # The background handler's last step (resend_result) ran without an error toast.
+    expect(page.locator(".file-stored")).to_have_count(2)
+    expect(page.get_by_text("An error occurred")).to_have_count(0)
 
 
 def test_the_long_tail_is_stored_and_listed_and_svg_refused(
