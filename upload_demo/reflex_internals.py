@@ -9,8 +9,9 @@ file's name (Reflex drops them), the ref under which the browser keeps a
 running upload's request, a JavaScript expression that carries its imports,
 the context that holds every dropzone's selection (to add a file to it or take
 one out), the Var of a drop's files in ``on_drop``, a label for ``rx.upload``'s
-own file input, and the config and environment ``rx.get_upload_dir`` reads. Pages and components use
-``rx.*`` only; the rest of the app imports these from here.
+own file input, where the colour mode's app wrap sits, and the config and
+environment ``rx.get_upload_dir`` reads. Pages and components use ``rx.*`` only;
+the rest of the app imports these from here.
 ``tests/unit/test_reflex_internals.py`` checks each against the installed
 Reflex, so an upgrade that moves one fails there, by name, instead of
 somewhere in an upload. Those under "for the tests" (a State outside an app,
@@ -56,6 +57,7 @@ __all__ = [
     "api_url",
     "backend_host",
     "backend_route",
+    "color_mode_provider_order",
     "configured_upload_dir",
     "db_url",
     "drop_inherited_db_connections",
@@ -243,6 +245,18 @@ def with_dropped_files(events: list[Any]) -> list[Any]:
         else event
         for event in events
     ]
+
+
+def color_mode_provider_order() -> int:
+    """Where Reflex puts the provider that writes the colour mode on the root theme's class.
+
+    App wraps with a higher order wrap those with a lower one (``rx.App.extra_app_wraps``),
+    so a wrap just above this one sees its effects run right after the provider's.
+    """
+    for order, name in rx.theme()._get_all_app_wrap_components():
+        if name == "RadixThemesColorModeProvider":
+            return order
+    raise LookupError("rx.theme() no longer brings a RadixThemesColorModeProvider app wrap")
 
 
 def drop_inherited_db_connections() -> None:

@@ -23,6 +23,7 @@ from upload_demo import (
     tus_app,
 )
 from upload_demo.access_state import AccessState
+from upload_demo.components import theme_root
 from upload_demo.pages.admin import admin_page
 from upload_demo.pages.admin_state import AdminState
 from upload_demo.pages.drop import DropState, drop_page
@@ -154,6 +155,8 @@ keep_dropped_folders()
 app = rx.App(
     # Visible keyboard focus and the home cards' links (Radix variables, so both themes).
     stylesheets=["/theme.css"],
+    # A dark system's first frames are dark too (components/theme_root.jsx says why).
+    extra_app_wraps=theme_root.app_wraps(),
     api_transformer=[
         downloads.api,
         auth_routes.api,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -19,6 +20,36 @@ def _refuse_scripts(refused: list[str]) -> Callable[[Route], None]:
             route.continue_()
 
     return handle
+
+
+#: Each time <html>'s or the root theme's class changes, the root theme's class once the
+#: task that changed it is over: what the next frame can show.
+_WATCH_ROOT_THEME = """
+window.__rootThemeClasses = [];
+new MutationObserver(() => {
+  const root = document.querySelector('.radix-themes[data-is-root-theme]');
+  if (root) window.__rootThemeClasses.push(root.className);
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['class']});
+"""
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_app_starts_in_the_system_theme(page: Page, frontend_url: str, scheme: Scheme) -> None:
+    """While React starts, the root theme never shows the other scheme, not for one frame.
+
+    Reflex's colour-mode provider writes "light" on it before the system setting is read;
+    components/theme_root.jsx puts the right one back in the same task.
+    """
+    page.add_init_script(_WATCH_ROOT_THEME)
+    open_in_scheme(page, f"{frontend_url}/", scheme)
+    expect(page.locator(".radix-themes[data-is-root-theme]")).to_have_class(
+        re.compile(rf"(^|\s){scheme}(\s|$)")
+    )
+    expect(page.locator(".totals")).to_contain_text("stored")
+    other = "dark" if scheme == "light" else "light"
+    seen = page.evaluate("window.__rootThemeClasses")
+    assert seen, "the root theme's class never changed: nothing was watched"
+    assert not [c for c in seen if other in c.split()], seen
 
 
 def test_follows_the_system_setting_live(page: Page, frontend_url: str) -> None:

@@ -22,6 +22,7 @@ import sqlalchemy
 
 from tests.conftest import ROOT
 from upload_demo import reflex_internals
+from upload_demo.components import theme_root
 from upload_demo.pages.one_step import OneStepState
 from upload_demo.reflex_internals import native_form_submit
 
@@ -314,3 +315,12 @@ def test_rx_uploads_own_file_input_takes_a_label() -> None:
         c for c in zone.children[0].children if isinstance(c, rx.Component) and c.tag == "input"
     ]
     assert file_input.custom_attrs == {"aria-label": "Choose"}
+
+
+def test_the_colour_mode_provider_is_the_app_wrap_at_the_order_read() -> None:
+    order = reflex_internals.color_mode_provider_order()
+    wraps = rx.theme()._get_all_app_wrap_components()
+    assert wraps[order, "RadixThemesColorModeProvider"].tag == "RadixThemesColorModeProvider"
+    # theme_root.jsx's effect must run after the provider's: its wrap is the outer one.
+    [(ours, _)] = theme_root.app_wraps()
+    assert ours > order
