@@ -9,9 +9,9 @@ file's name (Reflex drops them), the ref under which the browser keeps a
 running upload's request, a JavaScript expression that carries its imports,
 the context that holds every dropzone's selection (to add a file to it or take
 one out), the Var of a drop's files in ``on_drop``, a label for ``rx.upload``'s
-own file input, where the colour mode's app wrap sits, and the config and
-environment ``rx.get_upload_dir`` reads. Pages and components use ``rx.*`` only;
-the rest of the app imports these from here.
+own file input, a role for its dropzone, where the colour mode's app wrap sits,
+and the config and environment ``rx.get_upload_dir`` reads. Pages and components
+use ``rx.*`` only; the rest of the app imports these from here.
 ``tests/unit/test_reflex_internals.py`` checks each against the installed
 Reflex, so an upgrade that moves one fails there, by name, instead of
 somewhere in an upload. Those under "for the tests" (a State outside an app,
@@ -62,6 +62,7 @@ __all__ = [
     "db_url",
     "drop_inherited_db_connections",
     "dropped_files",
+    "dropzone_role",
     "enqueue_event",
     "follow_socket_owners",
     "handler_name",
@@ -192,6 +193,28 @@ def label_file_input(upload: rx.Component, label: str) -> rx.Component:
     if not isinstance(file_input, rx.Component) or file_input.tag != "input":
         raise TypeError(f"rx.upload's first inner child is {file_input!r}, not its file input")
     file_input.custom_attrs["aria-label"] = label
+    return upload
+
+
+def dropzone_role(upload: rx.Component, role: str) -> rx.Component:
+    """Give ``rx.upload``'s dropzone an ARIA role of its own.
+
+    react-dropzone's ``getRootProps()`` sets ``role="presentation"`` and ``rx.upload``
+    spreads it after our props, so a ``role`` prop is overwritten; the role has to
+    be the argument of that call.
+    """
+    zone = upload.children[0]
+    if not isinstance(zone, rx.Component):
+        raise TypeError(f"rx.upload's first child is {zone!r}, not its dropzone")
+    [root_props] = zone.special_props
+    if not root_props._js_expr.endswith("()"):
+        raise TypeError(f"rx.upload's dropzone props are {root_props._js_expr!r}, not a call")
+    zone.special_props = [
+        rx.Var(
+            _js_expr=f"{root_props._js_expr[:-1]}{json.dumps({'role': role})})",
+            _var_data=root_props._var_data,
+        )
+    ]
     return upload
 
 

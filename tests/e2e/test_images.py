@@ -16,6 +16,7 @@ from tests.e2e.actions import (
     focus_dropzone,
     open_page,
 )
+from upload_demo.pages.images import ImagesState
 
 
 def _gallery_image(page: Page, name: str):
@@ -165,6 +166,9 @@ def test_enter_opens_file_chooser_on_images(page: Page, frontend_url: str) -> No
     """The positive control for /restricted's no_keyboard: here Enter opens the chooser."""
     open_page(page, frontend_url, "/images")
     expect(page.locator(".dropzone")).to_have_attribute("tabindex", "0")
+    # A screen reader meets it as what it is: a button, named by what the page takes.
+    zone = page.get_by_role("button", name=ImagesState.policy.limits_text)
+    expect(zone).to_have_class(re.compile(r"\bdropzone\b"))
     # Headless Chromium now and then drops the first key press right after load. A retry
     # loads the page afresh: a chooser opened but missed would leave react-dropzone waiting
     # for the window's focus to come back, ignoring every Enter after it.

@@ -77,6 +77,7 @@ def test_restricted_keyboard_does_not_open_chooser(page: Page, frontend_url: str
     open_page(page, frontend_url, "/restricted")
     zone = page.locator(".dropzone")
     expect(zone).not_to_have_attribute("tabindex", "0")
+    expect(zone).to_have_attribute("role", "presentation")
     in_zone = "el => el === document.activeElement || el.contains(document.activeElement)"
     for _ in range(12):
         page.keyboard.press("Tab")

@@ -7,6 +7,7 @@ with unique bytes, so stored copies never collide with other tests' files.
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from pathlib import Path
 
@@ -98,6 +99,9 @@ def test_each_file_has_its_own_state_through_an_upload(
     expect(_row(page, names[0])).to_have_attribute("data-state", "sending", timeout=10_000)
     expect(_row(page, names[0])).to_contain_text("Sending")
     expect(_row(page, names[1])).to_have_attribute("data-state", "waiting")
+    expect(
+        page.get_by_role("button", name=re.compile("^Drag and drop files here"))
+    ).to_have_attribute("aria-disabled", "true")
     expect(_row(page, names[1])).to_have_attribute("data-state", "sending", timeout=15_000)
     expect(_row(page, names[0])).to_have_attribute("data-state", "sent")
     announcer = page.locator(".upload-announcer")
@@ -105,6 +109,7 @@ def test_each_file_has_its_own_state_through_an_upload(
     expect(announcer).to_contain_text("Uploading 3 files")
 
     expect_status(page, "Done: 2 stored, 1 rejected")
+    expect(page.locator(".dropzone")).to_have_attribute("aria-disabled", "false")
     expect(_row(page, names[0])).to_have_attribute("data-state", "stored")
     expect(_row(page, names[1])).to_have_attribute("data-state", "stored")
     refused = _row(page, names[2])

@@ -13,6 +13,7 @@ import importlib.metadata
 import inspect
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -324,3 +325,16 @@ def test_the_colour_mode_provider_is_the_app_wrap_at_the_order_read() -> None:
     # theme_root.jsx's effect must run after the provider's: its wrap is the outer one.
     [(ours, _)] = theme_root.app_wraps()
     assert ours > order
+
+
+def test_rx_uploads_dropzone_takes_a_role() -> None:
+    upload = rx.upload(rx.text("drop"), id="probe")
+    zone = upload.children[0]
+    assert isinstance(zone, rx.Component)
+    [plain] = zone.special_props
+    assert re.fullmatch(r"\w+\(\)", plain._js_expr), plain._js_expr
+    reflex_internals.dropzone_role(upload, "button")
+    [call] = zone.special_props
+    assert call._js_expr == plain._js_expr[:-1] + '{"role": "button"})'
+    assert call._var_data == plain._var_data
+    assert "..." + call._js_expr in str(upload.render())

@@ -24,6 +24,7 @@ from upload_demo.dropzone_state import DropzonePageState
 from upload_demo.reflex_internals import (
     AccentColor,
     dropped_files,
+    dropzone_role,
     label_file_input,
     with_dropped_files,
 )
@@ -114,8 +115,14 @@ def dropzone(
         cursor="pointer",
         text_align="center",
         class_name="dropzone",
-        aria_label=f"Upload files: {policy.limits_text}",
+        # A button is named by its own text, the limits included (a label other than the
+        # visible text would hide it); the zone the keyboard cannot reach keeps a label.
+        aria_label=f"Upload files: {policy.limits_text}" if no_keyboard else None,
+        aria_disabled=None if no_keyboard else state.is_uploading,
     )
+    if not no_keyboard:
+        # Enter or Space opens the file picker there: a screen reader should say "button".
+        zone = dropzone_role(zone, "button")
     return rx.fragment(
         label_file_input(zone, f"Choose files: {policy.limits_text}"),
         _keeper(state, one_step=one_step, camera=camera),
