@@ -259,19 +259,15 @@ def test_a_folder_bigger_than_the_page_allows_is_refused_before_sending(
     root.mkdir()
     for i in range(6):
         (root / f"scan-{i}.png").write_bytes(samples.image_bytes("PNG", seed=7700 + i))
-    sent: list[str] = []
-    page.on(
-        "request", lambda request: sent.append(request.url) if is_upload_request(request) else None
+    _expect_folder_refused_unsent(
+        page,
+        frontend_url,
+        "/restricted",
+        root,
+        6,
+        policy.RESTRICTED.browser_reason("too-many-files"),
     )
-    open_page(page, frontend_url, "/restricted")
-    page.locator("input.folder-input").set_input_files(str(root))
-    expect(page.locator(".file-refused")).to_have_count(6)
-    expect(page.locator(".upload-files")).to_contain_text(
-        policy.RESTRICTED.browser_reason("too-many-files")
-    )
-    expect(page.locator(".file-queued")).to_have_count(0)
     expect(page.get_by_role("button", name="Upload", exact=True)).to_be_disabled()
-    assert sent == []
 
 
 def test_the_camera_is_offered_on_images_and_video(page: Page, frontend_url: str) -> None:
@@ -326,13 +322,20 @@ def test_a_folder_over_the_pages_total_is_refused_before_sending(
     for i in range(11):
         with (root / f"big-{i}.png").open("wb") as sparse:
             sparse.truncate(each)
+    _expect_folder_refused_unsent(
+        page, frontend_url, "/images", root, 11, policy.IMAGES.browser_reason("total-too-large")
+    )
+
+
+def _expect_folder_refused_unsent(
+    page: Page, frontend_url: str, route: str, folder: Path, count: int, reason: str
+) -> None:
+    """``folder`` chosen on ``route``: all ``count`` files refused, and none sent."""
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if is_upload_request(r) else None)
-    open_page(page, frontend_url, "/images")
-    page.locator("input.folder-input").set_input_files(str(root))
-    expect(page.locator(".file-refused")).to_have_count(11)
-    expect(page.locator(".upload-files")).to_contain_text(
-        policy.IMAGES.browser_reason("total-too-large")
-    )
+    open_page(page, frontend_url, route)
+    page.locator("input.folder-input").set_input_files(str(folder))
+    expect(page.locator(".file-refused")).to_have_count(count)
+    expect(page.locator(".upload-files")).to_contain_text(reason)
     expect(page.locator(".file-queued")).to_have_count(0)
     assert sent == []
